@@ -1,0 +1,10 @@
+//! Lambda function `admin`: companies and users. A thin entry point over the shared routes.
+
+use shared::api::{Function, router};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let app = shared::App::from_env().await?;
+    lambda_http::run(router(app, &[Function::Admin])).await
+}

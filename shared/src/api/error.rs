@@ -1,0 +1,56 @@
+//! The Oz error body (`{"error_code", "error_message", "details"}`) and the HTTP status of each
+//! [`Error`] variant. This is the only place that knows the mapping.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::Error;
+
+impl Error {
+    /// The Oz `error_code` and HTTP status.
+    pub fn code_and_status(&self) -> (u16, StatusCode) {
+        match self {
+            Error::Unexpected(_) => (0, StatusCode::INTERNAL_SERVER_ERROR),
+            Error::NotRealized(_) => (2, StatusCode::NOT_IMPLEMENTED),
+            Error::InvalidStructure(_) => (3, StatusCode::BAD_REQUEST),
+            Error::InvalidValue(_) => (4, StatusCode::BAD_REQUEST),
+            Error::TooLarge(_) => (4, StatusCode::PAYLOAD_TOO_LARGE),
+            Error::InvalidType(_) => (5, StatusCode::BAD_REQUEST),
+            Error::AuthNotProvided => (6, StatusCode::UNAUTHORIZED),
+            Error::AuthInvalid(_) => (7, StatusCode::UNAUTHORIZED),
+            Error::AuthExpired => (8, StatusCode::UNAUTHORIZED),
+            Error::Forbidden(_) => (9, StatusCode::FORBIDDEN),
+            Error::NotFound(_) => (10, StatusCode::NOT_FOUND),
+            Error::External(_) => (11, StatusCode::BAD_GATEWAY),
+        }
+    }
+}
+
+/// A response with the Oz error body.
+pub fn error_response(code: u16, status: StatusCode, message: String) -> Response {
+    (status, Json(json!({ "error_code": code, "error_message": message, "details": null }))).into_response()
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (code, status) = self.code_and_status();
+        match &self {
+            Error::Unexpected(e) => tracing::error!(error = format!("{e:#}"), "unexpected error"),
+            Error::External(e) => tracing::error!(error = %e, "external service failed"),
+            _ => tracing::debug!(code, error = %self, "request refused"),
+        }
+        error_response(code, status, self.to_string())
+    }
+}
+
+/// 405 for a known path with the wrong method.
+pub async fn method_not_allowed() -> Response {
+    error_response(1, StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this path".into())
+}
+
+/// 404 for an unknown path.
+pub async fn unknown_path() -> Response {
+    Error::NotFound("path").into_response()
+}

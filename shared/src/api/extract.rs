@@ -1,0 +1,144 @@
+//! Request extractors that answer in the Oz error format: the authenticated caller, bounded JSON
+//! bodies, query strings and path ids.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
+
+use crate::domain::Actor;
+use crate::{App, Error, Result};
+
+/// Header names that carry the access token, in the order they are tried.
+const TOKEN_HEADERS: [&str; 2] = ["x-forensic-access-token", "x-forensics-access-token"];
+
+/// The access token of a request, from any of the accepted headers.
+pub fn access_token(headers: &HeaderMap) -> Result<&str> {
+    for name in TOKEN_HEADERS {
+        if let Some(v) = headers.get(name) {
+            return v.to_str().map(str::trim).map_err(|_| Error::AuthInvalid("malformed access token header".into()));
+        }
+    }
+    match headers.get(http::header::AUTHORIZATION) {
+        Some(v) => {
+            let v = v.to_str().map_err(|_| Error::AuthInvalid("malformed Authorization header".into()))?;
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+                .map(str::trim)
+                .ok_or_else(|| Error::AuthInvalid("Authorization must be `Bearer <token>`".into()))
+        }
+        None => Err(Error::AuthNotProvided),
+    }
+}
+
+/// The authenticated caller.
+pub struct Caller(pub Actor);
+
+impl FromRequestParts<Arc<App>> for Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self> {
+        let token = access_token(&parts.headers)?;
+        if token.is_empty() {
+            return Err(Error::AuthNotProvided);
+        }
+        app.authenticate(token).await.map(Caller)
+    }
+}
+
+/// Maps a serde_json error to the Oz code that fits what was wrong.
+pub fn json_error(e: serde_json::Error) -> Error {
+    use serde_json::error::Category;
+    let msg = e.to_string();
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => Error::InvalidStructure(format!("malformed JSON: {msg}")),
+        Category::Data if msg.starts_with("invalid type") => Error::InvalidType(msg),
+        Category::Data if msg.starts_with("missing field") || msg.starts_with("unknown field") => {
+            Error::InvalidStructure(msg)
+        }
+        Category::Data => Error::InvalidValue(msg),
+    }
+}
+
+/// Reads a whole body, refusing it as soon as it passes `limit` bytes.
+pub async fn read_bounded(body: axum::body::Body, limit: usize) -> Result<bytes::Bytes> {
+    let limited = http_body_util::Limited::new(body, limit);
+    match limited.collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(Error::TooLarge(format!("body is larger than {limit} bytes")))
+        }
+        Err(e) => Err(Error::InvalidStructure(format!("could not read body: {e}"))),
+    }
+}
+
+/// A JSON body of at most `OZ_MAX_JSON_BYTES`, parsed into `T` with Oz error codes.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<App>> for JsonBody<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self> {
+        let bytes = read_bounded(req.into_body(), app.config.limits.max_json_bytes).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::InvalidStructure("a JSON body is required".into()));
+        }
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(json_error)
+    }
+}
+
+/// The query string as ordered key/value pairs (keys may repeat, e.g. `meta_data`).
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .map(QueryPairs)
+            .map_err(|e| Error::invalid(format!("malformed query string: {e}")))
+    }
+}
+
+impl QueryPairs {
+    /// The last value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// `key` parsed as `T`, with an Oz error naming the key when it does not parse.
+    pub fn parse<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>> {
+        self.get(key)
+            .map(|v| v.parse().map_err(|_| Error::invalid(format!("query parameter {key}={v:?} is not valid"))))
+            .transpose()
+    }
+
+    /// A boolean flag (`true`/`false`/`1`/`0`), `default` when absent.
+    pub fn flag(&self, key: &str, default: bool) -> Result<bool> {
+        match self.get(key).map(str::to_ascii_lowercase).as_deref() {
+            None => Ok(default),
+            Some("true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(v) => Err(Error::invalid(format!("query parameter {key}={v:?} must be true or false"))),
+        }
+    }
+
+    /// `offset` and `limit`, bounded.
+    pub fn page(&self) -> Result<crate::app::Page> {
+        let d = crate::app::Page::default();
+        let limit = self.parse::<usize>("limit")?.unwrap_or(d.limit);
+        if limit == 0 || limit > crate::app::Page::MAX_LIMIT {
+            return Err(Error::invalid(format!("limit must be 1 to {}", crate::app::Page::MAX_LIMIT)));
+        }
+        Ok(crate::app::Page { offset: self.parse("offset")?.unwrap_or(0), limit })
+    }
+}
+
+/// Parses a path id, answering "not found" for anything that is not an id of that kind.
+pub fn path_id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T> {
+    raw.parse().map_err(|_| Error::NotFound(what))
+}

@@ -1,0 +1,11 @@
+//! HTTP: routers for each Lambda function (and all of them for the local server), the extractors
+//! that authenticate and parse requests, and the one mapping of errors to the Oz error body.
+
+pub mod error;
+pub mod extract;
+pub mod multipart;
+pub mod router;
+pub mod routes;
+pub mod views;
+
+pub use router::{Function, router};

@@ -1,0 +1,100 @@
+//! Which routes each Lambda function serves, and the layers every deployment shares: trailing-slash
+//! normalisation, body bounds, panic capture, Oz-shaped 404/405, and a log line per request.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{any, get, post};
+use tower::Layer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+
+use super::error::{error_response, method_not_allowed, unknown_path};
+use super::routes::{auth, companies, files, folders, media, metadata, users};
+use crate::{App, Error};
+
+/// A Lambda function of the API; the local server mounts all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// Login, refresh, logout.
+    Auth,
+    /// Companies and users.
+    Admin,
+    /// Folders, media, files.
+    Folders,
+}
+
+impl Function {
+    /// Every function.
+    pub const ALL: [Function; 3] = [Self::Auth, Self::Admin, Self::Folders];
+
+    fn routes(self) -> Router<Arc<App>> {
+        match self {
+            Self::Auth => Router::new()
+                .route("/api/authorize/auth", post(auth::login).delete(auth::logout))
+                .route("/api/authorize/refresh", post(auth::refresh)),
+            Self::Admin => Router::new()
+                .route("/api/companies", get(companies::list).post(companies::create))
+                .route("/api/companies/{id}", get(companies::get).patch(companies::update).delete(companies::delete))
+                .route("/api/users", get(users::list).post(users::create))
+                .route("/api/users/{id}", get(users::get).patch(users::update).delete(users::delete))
+                .route("/api/users/{id}/meta_data", any(metadata::handle)),
+            Self::Folders => Router::new()
+                .route("/api/folders", get(folders::list).post(folders::create))
+                .route("/api/folders/{id}", get(folders::get).delete(folders::delete))
+                .route("/api/folders/{id}/media", post(folders::add_media))
+                .route("/api/folders/{id}/meta_data", any(metadata::handle))
+                .route("/api/media/{id}", get(media::get).patch(media::update))
+                .route("/api/media/{id}/file", get(media::file))
+                .route("/api/media/{id}/meta_data", any(metadata::handle))
+                .route("/files/{*key}", get(files::get)),
+        }
+    }
+}
+
+/// Refuses a body whose declared length is over the limit before reading any of it.
+async fn declared_length(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let limit = app.config.limits.max_body_bytes;
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return axum::response::IntoResponse::into_response(Error::TooLarge(format!(
+            "request body is larger than {limit} bytes"
+        )));
+    }
+    next.run(req).await
+}
+
+/// One structured log line per request: method, path (never the query, which may hold a signature),
+/// status and latency.
+async fn log_request(req: Request, next: Next) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let started = Instant::now();
+    let res = next.run(req).await;
+    tracing::info!(%method, %path, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    res
+}
+
+/// The HTTP service for `functions`, with the shared layers.
+pub fn router(app: Arc<App>, functions: &[Function]) -> NormalizePath<Router> {
+    let mut r = Router::new();
+    for f in functions {
+        r = r.merge(f.routes());
+    }
+    let max_body = app.config.limits.max_body_bytes;
+    let r = r
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(app.clone(), declared_length))
+        .layer(CatchPanicLayer::custom(|_| {
+            error_response(0, StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+        }))
+        .layer(middleware::from_fn(log_request))
+        .with_state(app);
+    NormalizePathLayer::trim_trailing_slash().layer(r)
+}

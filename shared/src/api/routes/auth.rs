@@ -1,0 +1,43 @@
+//! `POST/DELETE /api/authorize/auth`, `POST /api/authorize/refresh`.
+
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+
+use super::AppState;
+use crate::Result;
+use crate::app::auth::TokenPair;
+use crate::api::extract::{Caller, JsonBody, access_token};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    email: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    credentials: Credentials,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refresh {
+    expire_token: String,
+}
+
+pub async fn login(state: AppState, JsonBody(body): JsonBody<Login>) -> Result<Json<TokenPair>> {
+    state.0.login(&body.credentials.email, &body.credentials.password).await.map(Json)
+}
+
+pub async fn refresh(state: AppState, headers: HeaderMap, JsonBody(body): JsonBody<Refresh>) -> Result<Json<TokenPair>> {
+    let token = access_token(&headers)?;
+    state.0.refresh(token, &body.expire_token).await.map(Json)
+}
+
+pub async fn logout(state: AppState, Caller(actor): Caller) -> Result<StatusCode> {
+    state.0.logout(&actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,106 @@
+//! Companies (tenants): ADMIN manages them; everyone else sees only their own.
+
+use serde::Deserialize;
+
+use super::repo::{self, META};
+use super::{App, Page};
+use crate::domain::clock::now;
+use crate::domain::objects::{Company, MetaData};
+use crate::domain::{Actor, CompanyId};
+use crate::ports::{Condition, Range};
+use crate::{Error, Result};
+
+/// Body of `POST /api/companies/`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCompany {
+    pub name: String,
+    #[serde(default)]
+    pub meta_data: Option<serde_json::Value>,
+}
+
+/// Body of `PATCH /api/companies/{id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyPatch {
+    pub name: Option<String>,
+    pub meta_data: Option<serde_json::Value>,
+}
+
+fn check_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::invalid("company name must be 1 to 200 characters"));
+    }
+    Ok(name.to_string())
+}
+
+fn meta(v: Option<serde_json::Value>) -> Result<MetaData> {
+    v.map(crate::domain::metadata::parse).transpose().map(Option::unwrap_or_default)
+}
+
+impl App {
+    /// Creates a company (ADMIN).
+    pub async fn create_company(&self, actor: &Actor, req: NewCompany) -> Result<Company> {
+        actor.require_admin()?;
+        let t = now();
+        let c = Company {
+            company_id: CompanyId::new(),
+            name: check_name(&req.name)?,
+            in_deletion: false,
+            meta_data: meta(req.meta_data)?,
+            technical_meta_data: MetaData::new(),
+            time_created: t,
+            time_updated: t,
+        };
+        self.store.put(repo::company_item(&c), Condition::NotExists).await?;
+        Ok(c)
+    }
+
+    /// The company, if the caller may see it.
+    pub async fn get_company(&self, actor: &Actor, id: CompanyId) -> Result<Company> {
+        if !actor.sees_company(id) {
+            return Err(Error::NotFound("company"));
+        }
+        repo::get_meta(&*self.store, &repo::company_pk(id), "company").await
+    }
+
+    /// Companies the caller may see, filtered by a case-insensitive name substring.
+    pub async fn list_companies(&self, actor: &Actor, search: Option<&str>, page: Page) -> Result<(Vec<Company>, usize)> {
+        let all: Vec<Company> = if actor.role.is_global() {
+            repo::list_index(&*self.store, 1, "COMPANIES", &Range::default()).await?
+        } else {
+            vec![self.get_company(actor, actor.company_id).await?]
+        };
+        let needle = search.map(str::to_lowercase);
+        let hits = all.into_iter().filter(|c| needle.as_ref().is_none_or(|n| c.name.to_lowercase().contains(n))).collect();
+        Ok(page.apply(hits))
+    }
+
+    /// Renames a company or replaces its metadata (ADMIN).
+    pub async fn update_company(&self, actor: &Actor, id: CompanyId, patch: CompanyPatch) -> Result<Company> {
+        let mut c = self.get_company(actor, id).await?;
+        actor.require_admin()?;
+        if let Some(name) = patch.name {
+            c.name = check_name(&name)?;
+        }
+        if patch.meta_data.is_some() {
+            c.meta_data = meta(patch.meta_data)?;
+        }
+        c.time_updated = now();
+        self.store.put(repo::company_item(&c), Condition::Exists).await?;
+        Ok(c)
+    }
+
+    /// Deletes a company that has no users left (ADMIN).
+    pub async fn delete_company(&self, actor: &Actor, id: CompanyId) -> Result<()> {
+        self.get_company(actor, id).await?;
+        actor.require_admin()?;
+        let users = self.store.query_index(2, &format!("COMPANY#{id}#USERS"), &Range::default()).await?;
+        if !users.is_empty() {
+            return Err(Error::invalid(format!("company still has {} user(s); delete them first", users.len())));
+        }
+        self.store.delete(&repo::company_pk(id), META).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! Uploaded media: the multipart payload's rules, content checks, and media reads and edits.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use media_decode::DecodeError;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::repo;
+use super::App;
+use crate::config::InputLimits;
+use crate::domain::clock::now;
+use crate::domain::media::{media_type, technical_meta_data};
+use crate::domain::objects::{Folder, Media, MediaType, MetaData};
+use crate::domain::{Actor, MediaId, metadata, tags};
+use crate::ports::Condition;
+use crate::{Error, Result};
+
+/// One file part of a multipart upload.
+#[derive(Debug, Clone)]
+pub struct UploadFile {
+    pub form_key: String,
+    pub file_name: String,
+    pub bytes: Bytes,
+}
+
+/// A parsed upload: files plus what the `payload` part says about them.
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub files: Vec<UploadFile>,
+    pub tags: BTreeMap<String, Vec<String>>,
+    pub media_meta: BTreeMap<String, MetaData>,
+    pub folder_meta: Option<MetaData>,
+    /// The single-request `analyses` (run by the analyses service once built).
+    pub analyses: Option<Value>,
+}
+
+/// A media ready to store: the object and its bytes.
+pub struct NewMedia {
+    pub media: Media,
+    pub bytes: Bytes,
+    pub mime: &'static str,
+}
+
+fn keyed_object(payload: &mut serde_json::Map<String, Value>, key: &str) -> Result<BTreeMap<String, Value>> {
+    match payload.remove(key) {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Object(m)) => Ok(m.into_iter().collect()),
+        Some(_) => Err(Error::InvalidType(format!("payload {key:?} must be an object keyed by form field"))),
+    }
+}
+
+impl Upload {
+    /// Builds an upload from its file parts and the `payload` JSON part.
+    pub fn new(files: Vec<UploadFile>, payload: Option<Value>) -> Result<Self> {
+        let mut payload = match payload {
+            None => serde_json::Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(_) => return Err(Error::InvalidType("payload must be a JSON object".into())),
+        };
+        let mut tags = BTreeMap::new();
+        for (k, v) in keyed_object(&mut payload, "media:tags")? {
+            let list: Vec<String> = serde_json::from_value(v)
+                .map_err(|_| Error::InvalidType(format!("media:tags.{k} must be a list of strings")))?;
+            tags.insert(k, list);
+        }
+        let mut media_meta = BTreeMap::new();
+        for (k, v) in keyed_object(&mut payload, "media:meta_data")? {
+            media_meta.insert(k, metadata::parse(v)?);
+        }
+        let folder_meta = payload.remove("folder:meta_data").filter(|v| !v.is_null()).map(metadata::parse).transpose()?;
+        let analyses = payload.remove("analyses").filter(|v| !v.is_null());
+        payload.remove("resolution_endpoint");
+        if let Some(k) = payload.keys().next() {
+            return Err(Error::InvalidStructure(format!("unknown payload field {k:?}")));
+        }
+        for k in tags.keys().chain(media_meta.keys()) {
+            if !files.iter().any(|f| &f.form_key == k) {
+                return Err(Error::invalid(format!("payload names form field {k:?}, but no file was sent under it")));
+            }
+        }
+        Ok(Self { files, tags, media_meta, folder_meta, analyses })
+    }
+}
+
+/// Turns a decoder refusal into the API error for file `name`.
+fn decode_error(name: &str, e: DecodeError) -> Error {
+    match e {
+        DecodeError::Unrecognised => {
+            Error::InvalidType(format!("file {name:?} is not a JPEG, PNG or WebP image, an MP4/MOV video or a ZIP shot set"))
+        }
+        DecodeError::UnsupportedCodec(m) => Error::InvalidType(format!("file {name:?}: {m}")),
+        DecodeError::LimitExceeded(m) => Error::TooLarge(format!("file {name:?}: {m}")),
+        other => Error::invalid(format!("file {name:?} cannot be decoded: {other}")),
+    }
+}
+
+/// Checks one file's content and builds its media object (CPU-bound: decodes the content).
+fn check_file(folder: &Folder, f: UploadFile, tags: Vec<String>, meta: MetaData, limits: &InputLimits) -> Result<NewMedia> {
+    let name = if f.file_name.is_empty() { f.form_key.clone() } else { f.file_name.clone() };
+    if f.bytes.is_empty() {
+        return Err(Error::invalid(format!("file {name:?} is empty")));
+    }
+    let info = media_decode::probe(&f.bytes, &limits.media).map_err(|e| decode_error(&name, e))?;
+    let media_type = media_type(&info);
+    let tags = tags::validate(&tags, media_type == MediaType::ImageFolder)?;
+    let sha = hex::encode(Sha256::digest(&f.bytes));
+    let id = MediaId::new();
+    let t = now();
+    Ok(NewMedia {
+        mime: info.format.mime(),
+        media: Media {
+            media_id: id,
+            folder_id: folder.folder_id,
+            company_id: folder.company_id,
+            user_id: folder.user_id,
+            original_name: name.chars().take(255).collect(),
+            media_type,
+            tags,
+            meta_data: meta,
+            technical_meta_data: technical_meta_data(&info, f.bytes.len(), &sha),
+            time_created: t,
+            time_updated: t,
+        },
+        bytes: f.bytes,
+    })
+}
+
+impl App {
+    /// Validates every file of `upload` for `folder`; any bad file refuses the whole upload.
+    pub(crate) async fn prepare_media(&self, folder: &Folder, upload: Upload) -> Result<Vec<NewMedia>> {
+        if upload.files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let limits = self.config.limits;
+        let folder = folder.clone();
+        tokio::task::spawn_blocking(move || {
+            let Upload { files, mut tags, mut media_meta, .. } = upload;
+            files
+                .into_iter()
+                .map(|f| {
+                    let t = tags.remove(&f.form_key).unwrap_or_default();
+                    let m = media_meta.remove(&f.form_key).unwrap_or_default();
+                    check_file(&folder, f, t, m, &limits)
+                })
+                .collect()
+        })
+        .await
+        .map_err(|e| Error::Unexpected(anyhow::anyhow!("media check task failed: {e}")))?
+    }
+
+    /// The media, if the caller may see its folder.
+    pub async fn get_media(&self, actor: &Actor, id: MediaId) -> Result<Media> {
+        let m = repo::get_media(&*self.store, id).await?;
+        self.get_folder(actor, m.folder_id).await.map_err(|_| Error::NotFound("media"))?;
+        Ok(m)
+    }
+
+    /// Replaces the media's tags.
+    pub async fn set_media_tags(&self, actor: &Actor, id: MediaId, new_tags: Vec<String>) -> Result<Media> {
+        let mut m = self.get_media(actor, id).await?;
+        actor.require_folder_write()?;
+        m.tags = tags::validate(&new_tags, m.media_type == MediaType::ImageFolder)?;
+        m.time_updated = now();
+        self.store.put(repo::media_item(&m), Condition::Exists).await?;
+        Ok(m)
+    }
+
+    /// Saves a media's new `meta_data`.
+    pub async fn save_media_meta(&self, actor: &Actor, id: MediaId, md: MetaData) -> Result<MetaData> {
+        let mut m = self.get_media(actor, id).await?;
+        actor.require_folder_write()?;
+        m.meta_data = md;
+        m.time_updated = now();
+        self.store.put(repo::media_item(&m), Condition::Exists).await?;
+        Ok(m.meta_data)
+    }
+
+    /// A short-lived URL to the media's bytes.
+    pub async fn media_url(&self, m: &Media) -> Result<String> {
+        Ok(self.blobs.presign_get(&m.object_key(), self.config.file_url_ttl).await?)
+    }
+}

@@ -1,0 +1,90 @@
+//! Configuration, read once from the environment at start. Every knob is listed here and in the
+//! README; nothing else reads the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+/// Everything the API needs to know about its deployment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `OZ_BIND`: listen address of the local server.
+    pub bind: SocketAddr,
+    /// `OZ_DATA_DIR`: where the embedded database and media files live.
+    pub data_dir: PathBuf,
+    /// `OZ_PUBLIC_URL`: base of signed file URLs (default `http://<bind>`).
+    pub public_url: Option<String>,
+    /// `OZ_ADMIN_EMAIL` / `OZ_ADMIN_PASSWORD`: the first ADMIN, created when no user exists.
+    pub admin: Option<(String, String)>,
+    /// `OZ_JWT_SECRET`: HMAC key for access tokens; generated and kept in the data dir if unset.
+    pub jwt_secret: Option<String>,
+    /// `OZ_SESSION_TTL` (seconds, default 900): sliding idle expiry of ordinary sessions.
+    pub session_ttl: Duration,
+    /// `OZ_SESSION_LONGLIVE_TTL` (seconds, default 5 years): CLIENT SERVICE sessions.
+    pub session_longlive_ttl: Duration,
+    /// `OZ_REFRESH_TTL` (seconds, default 30 days): how long an `expire_token` can be exchanged.
+    pub refresh_ttl: Duration,
+    /// `OZ_FILE_URL_TTL` (seconds, default 300): lifetime of signed media download URLs.
+    pub file_url_ttl: Duration,
+    /// Bounds on request input.
+    pub limits: InputLimits,
+}
+
+/// Bounds applied to every request before its content is trusted.
+#[derive(Debug, Clone, Copy)]
+pub struct InputLimits {
+    /// `OZ_MAX_BODY_BYTES` (default 100 MiB): whole request body.
+    pub max_body_bytes: usize,
+    /// `OZ_MAX_FILE_BYTES` (default 50 MiB): one uploaded file.
+    pub max_file_bytes: usize,
+    /// `OZ_MAX_FILES` (default 10): files in one upload.
+    pub max_files: usize,
+    /// `OZ_MAX_JSON_BYTES` (default 64 KiB): a JSON body or `payload` part.
+    pub max_json_bytes: usize,
+    /// Decoding bounds for uploaded media (`OZ_MAX_IMAGE_PIXELS`, default 40 MP).
+    pub media: media_decode::Limits,
+}
+
+fn var<T: FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().with_context(|| format!("{name}={v:?} is not valid")),
+        _ => Ok(default),
+    }
+}
+
+fn opt(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    /// Reads the configuration from `OZ_*` environment variables.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let secs = |name: &str, default: u64| var(name, default).map(Duration::from_secs);
+        let mut media = media_decode::Limits::default();
+        media.max_pixels = var("OZ_MAX_IMAGE_PIXELS", media.max_pixels)?;
+        Ok(Self {
+            bind: var("OZ_BIND", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            data_dir: var("OZ_DATA_DIR", PathBuf::from("data"))?,
+            public_url: opt("OZ_PUBLIC_URL"),
+            admin: opt("OZ_ADMIN_EMAIL").zip(opt("OZ_ADMIN_PASSWORD")),
+            jwt_secret: opt("OZ_JWT_SECRET"),
+            session_ttl: secs("OZ_SESSION_TTL", 900)?,
+            session_longlive_ttl: secs("OZ_SESSION_LONGLIVE_TTL", 5 * 365 * 24 * 3600)?,
+            refresh_ttl: secs("OZ_REFRESH_TTL", 30 * 24 * 3600)?,
+            file_url_ttl: secs("OZ_FILE_URL_TTL", 300)?,
+            limits: InputLimits {
+                max_body_bytes: var("OZ_MAX_BODY_BYTES", 100 << 20)?,
+                max_file_bytes: var("OZ_MAX_FILE_BYTES", 50 << 20)?,
+                max_files: var("OZ_MAX_FILES", 10)?,
+                max_json_bytes: var("OZ_MAX_JSON_BYTES", 64 << 10)?,
+                media,
+            },
+        })
+    }
+}

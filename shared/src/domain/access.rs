@@ -1,0 +1,75 @@
+//! Who may see and do what. Every service calls these before touching an object, so tenant
+//! isolation does not depend on each handler remembering it. Invisible objects answer "not found"
+//! (never "forbidden"), so ids of other tenants cannot be probed.
+
+use super::objects::{Folder, User};
+use super::{CompanyId, Role, SessionId, UserId};
+use crate::{Error, Result};
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub company_id: CompanyId,
+    pub role: Role,
+    pub session_id: SessionId,
+}
+
+impl Actor {
+    /// The caller may see objects of company `c`.
+    pub fn sees_company(&self, c: CompanyId) -> bool {
+        self.role.is_global() || c == self.company_id
+    }
+
+    /// The caller may see `folder` (and its media).
+    pub fn sees_folder(&self, folder: &Folder) -> bool {
+        self.sees_company(folder.company_id) && (!self.role.sees_own_folders_only() || folder.user_id == self.user_id)
+    }
+
+    /// The caller may see `user`.
+    pub fn sees_user(&self, user: &User) -> bool {
+        match self.role {
+            Role::Admin | Role::Operator => true,
+            Role::ClientAdmin | Role::ClientOperator => user.company_id == self.company_id,
+            Role::Client | Role::ClientService => user.user_id == self.user_id,
+        }
+    }
+
+    /// Creating folders, uploading media, editing folder and media metadata and tags.
+    pub fn require_folder_write(&self) -> Result<()> {
+        match self.role {
+            Role::Admin | Role::ClientAdmin | Role::Client | Role::ClientService => Ok(()),
+            Role::Operator | Role::ClientOperator => Err(Error::forbidden("operators cannot change folders or media")),
+        }
+    }
+
+    /// Deleting folders.
+    pub fn require_folder_delete(&self) -> Result<()> {
+        match self.role {
+            Role::Admin | Role::ClientAdmin => Ok(()),
+            _ => Err(Error::forbidden(format!("{} cannot delete folders", self.role.as_str()))),
+        }
+    }
+
+    /// Creating, changing or deleting `target_role` users in `company`.
+    pub fn require_user_admin(&self, company: CompanyId, target_role: Role) -> Result<()> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::ClientAdmin if company != self.company_id => Err(Error::NotFound("company")),
+            Role::ClientAdmin if target_role.is_global() => {
+                Err(Error::forbidden("CLIENT ADMIN cannot manage ADMIN or OPERATOR users"))
+            }
+            Role::ClientAdmin => Ok(()),
+            _ => Err(Error::forbidden(format!("{} cannot manage users", self.role.as_str()))),
+        }
+    }
+
+    /// Creating, changing or deleting companies.
+    pub fn require_admin(&self) -> Result<()> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!("{} cannot manage companies", self.role.as_str())))
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Domain types and rules, free of HTTP and AWS: ids, roles and who may do what, tags, and the
+//! objects of the Oz API (companies, users, folders, media).
+
+pub mod access;
+pub mod clock;
+pub mod ids;
+pub mod media;
+pub mod metadata;
+pub mod objects;
+pub mod role;
+pub mod signing;
+pub mod tags;
+
+pub use access::Actor;
+pub use ids::{CompanyId, FolderId, MediaId, SessionId, UserId};
+pub use role::Role;

@@ -1,0 +1,67 @@
+//! The one error type of the domain and services. Each variant maps to exactly one Oz error code
+//! and HTTP status (see `api::error`), so the mapping lives in one place.
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while serving a request, by what the client did (or did not) do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Malformed body, missing or unknown field (Oz code 3).
+    #[error("{0}")]
+    InvalidStructure(String),
+    /// A well-formed value that is not acceptable (Oz code 4).
+    #[error("{0}")]
+    InvalidValue(String),
+    /// A value of the wrong JSON type or an unrecognised media type (Oz code 5).
+    #[error("{0}")]
+    InvalidType(String),
+    /// Body, file or count over a configured bound (Oz code 4, HTTP 413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// No credentials were sent (Oz code 6).
+    #[error("authentication token not provided")]
+    AuthNotProvided,
+    /// Credentials were sent but are wrong, forged or revoked (Oz code 7).
+    #[error("{0}")]
+    AuthInvalid(String),
+    /// The token or session is past its expiry (Oz code 8).
+    #[error("authentication token expired")]
+    AuthExpired,
+    /// The caller is known but its role may not do this (Oz code 9).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The object does not exist or belongs to another tenant (Oz code 10).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A documented feature that is not built (Oz code 2).
+    #[error("{0}")]
+    NotRealized(String),
+    /// A dependency (storage, queue, model) failed (Oz code 11).
+    #[error("external service failed: {0}")]
+    External(String),
+    /// A bug or an unforeseen failure (Oz code 0); the cause chain is logged, not returned.
+    #[error("internal error")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidValue`].
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Self::InvalidValue(msg.into())
+    }
+
+    /// Shorthand for [`Error::Forbidden`].
+    pub fn forbidden(msg: impl Into<String>) -> Self {
+        Self::Forbidden(msg.into())
+    }
+}
+
+impl From<crate::ports::StoreError> for Error {
+    fn from(e: crate::ports::StoreError) -> Self {
+        match e {
+            crate::ports::StoreError::Conflict => Self::InvalidValue("the object was changed concurrently; retry".into()),
+            crate::ports::StoreError::Backend(e) => Self::Unexpected(e),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The capabilities the services need from the outside world, as narrow async traits. The embedded
+//! adapters (`crate::local`) and the AWS adapters implement them; services never see which.
+//!
+//! Metadata lives in one table of JSON items addressed by a partition key and a sort key, with up
+//! to three secondary indexes, exactly the shape of a DynamoDB single-table design: every access
+//! pattern is a key lookup or a range query on the table or on one index, never a scan.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+/// Number of secondary index slots an item may fill.
+pub const INDEXES: usize = 3;
+
+/// One stored object: its keys, its secondary index keys and its JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub pk: String,
+    pub sk: String,
+    /// `(partition, sort)` for index slots 1..=3.
+    pub index: [Option<(String, String)>; INDEXES],
+    pub body: serde_json::Value,
+    /// Unix seconds after which the item is gone (DynamoDB TTL; the local store hides it).
+    pub expires_at: Option<i64>,
+}
+
+impl Item {
+    /// A new item without index keys or expiry.
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>, body: serde_json::Value) -> Self {
+        Self { pk: pk.into(), sk: sk.into(), index: [None, None, None], body, expires_at: None }
+    }
+
+    /// Fills index slot `n` (1-based).
+    pub fn with_index(mut self, n: usize, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.index[n - 1] = Some((pk.into(), sk.into()));
+        self
+    }
+
+    /// Sets the expiry.
+    pub fn expiring(mut self, at: i64) -> Self {
+        self.expires_at = Some(at);
+        self
+    }
+}
+
+/// Which items of a partition a query returns.
+#[derive(Debug, Clone, Default)]
+pub struct Range {
+    /// Sort keys starting with this prefix.
+    pub prefix: Option<String>,
+    /// Sort keys ≥ this.
+    pub from: Option<String>,
+    /// Sort keys ≤ this.
+    pub to: Option<String>,
+    /// Newest (largest sort key) first.
+    pub descending: bool,
+}
+
+impl Range {
+    /// Every item whose sort key starts with `p`.
+    pub fn prefix(p: impl Into<String>) -> Self {
+        Self { prefix: Some(p.into()), ..Self::default() }
+    }
+}
+
+/// A condition a write must meet, checked atomically with it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// Write unconditionally.
+    None,
+    /// The item must not exist yet.
+    NotExists,
+    /// The item must exist.
+    Exists,
+    /// The item must exist and its body's top-level `field` must equal `value`.
+    FieldEquals(String, serde_json::Value),
+}
+
+/// One write of a transaction.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Put(Item, Condition),
+    Delete { pk: String, sk: String },
+}
+
+/// Failures of the metadata store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition did not hold (another writer was first).
+    #[error("condition failed")]
+    Conflict,
+    #[error(transparent)]
+    Backend(#[from] anyhow::Error),
+}
+
+/// The metadata table.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// The item at `(pk, sk)`, unless absent or expired.
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError>;
+    /// Writes `item` if `cond` holds.
+    async fn put(&self, item: Item, cond: Condition) -> Result<(), StoreError>;
+    /// Deletes `(pk, sk)`; true when something was deleted.
+    async fn delete(&self, pk: &str, sk: &str) -> Result<bool, StoreError>;
+    /// Items of partition `pk` in `range`, in sort-key order.
+    async fn query(&self, pk: &str, range: &Range) -> Result<Vec<Item>, StoreError>;
+    /// Items whose index slot `n` (1-based) has partition `pk`, in index sort-key order.
+    async fn query_index(&self, n: usize, pk: &str, range: &Range) -> Result<Vec<Item>, StoreError>;
+    /// All writes or none; any failed condition fails the whole with [`StoreError::Conflict`].
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+}
+
+/// Failures of the object store.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("object not found")]
+    NotFound,
+    #[error(transparent)]
+    Backend(#[from] anyhow::Error),
+}
+
+/// The media object store (a private bucket).
+#[async_trait]
+pub trait Blobs: Send + Sync {
+    /// Stores `bytes` under `key`.
+    async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> Result<(), BlobError>;
+    /// Reads the object at `key`.
+    async fn get(&self, key: &str) -> Result<Bytes, BlobError>;
+    /// Deletes the object at `key` (absent is fine).
+    async fn delete(&self, key: &str) -> Result<(), BlobError>;
+    /// Deletes every object whose key starts with `prefix` (a folder's media).
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), BlobError>;
+    /// A URL that reads `key` without other credentials for `ttl`.
+    async fn presign_get(&self, key: &str, ttl: Duration) -> Result<String, BlobError>;
+}
+
+impl From<BlobError> for crate::Error {
+    fn from(e: BlobError) -> Self {
+        match e {
+            BlobError::NotFound => Self::NotFound("media file"),
+            BlobError::Backend(e) => Self::External(format!("{e:#}")),
+        }
+    }
+}
