@@ -3,12 +3,15 @@
 
 mod engine_cli;
 
-
 use clap::{Parser, Subcommand};
 use oz_api::serve;
 
 #[derive(Parser)]
-#[command(name = "oz-api", version, about = "Oz-compatible facial biometrics API")]
+#[command(
+    name = "oz-api",
+    version,
+    about = "Oz-compatible facial biometrics API"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Option<Cmd>,

@@ -9,7 +9,8 @@ use tokio::sync::oneshot;
 
 /// Logs as JSON when `OZ_LOG_JSON=1`, else human-readable; level from `RUST_LOG` (default info).
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if std::env::var("OZ_LOG_JSON").is_ok_and(|v| v == "1") {
         builder.json().init();
@@ -20,20 +21,31 @@ pub fn init_tracing() {
 
 /// Serves until SIGINT/SIGTERM (or until `ready`'s receiver side is told nothing: tests use
 /// [`spawn`] instead). `ready` receives the bound address once listening.
-pub async fn run(config: shared::Config, ready: Option<oneshot::Sender<SocketAddr>>) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+pub async fn run(
+    config: shared::Config,
+    ready: Option<oneshot::Sender<SocketAddr>>,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
-    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     let app = shared::App::local(config, public_url).await?;
     let service = router(app, &Function::ALL);
     tracing::info!(%addr, "Oz API listening; log in with POST /api/authorize/auth");
     if let Some(tx) = ready {
         let _ = tx.send(addr);
     }
-    axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(service))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    axum::serve(
+        listener,
+        axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")?;
     tracing::info!("shut down cleanly");
     Ok(())
 }
@@ -44,7 +56,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

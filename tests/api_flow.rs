@@ -16,9 +16,15 @@ async fn login_refresh_logout() {
     let pair: Value = r.json().await.unwrap();
     assert_eq!(pair["user"]["user_type"], "ADMIN");
     assert!(pair["user"].get("password_hash").is_none() && pair["user"].get("password").is_none());
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let exp = pair["expire_date"].as_i64().unwrap();
-    assert!((now + 800..=now + 1000).contains(&exp), "ordinary sessions last 15 min: {exp} vs {now}");
+    assert!(
+        (now + 800..=now + 1000).contains(&exp),
+        "ordinary sessions last 15 min: {exp} vs {now}"
+    );
     let old = pair["access_token"].as_str().unwrap();
 
     // Refresh: a new pair; the old one works until the new one is used, then stops.
@@ -33,15 +39,41 @@ async fn login_refresh_logout() {
     assert_eq!(s, StatusCode::OK, "{new}");
     let new_token = new["access_token"].as_str().unwrap();
     assert_ne!(new_token, old);
-    assert_eq!(app.json(Method::GET, "/api/companies/", old, None).await.0, StatusCode::OK);
-    assert_eq!(app.json(Method::GET, "/api/companies/", new_token, None).await.0, StatusCode::OK);
-    assert_error(&app.json(Method::GET, "/api/companies/", old, None).await, 401, 7);
+    assert_eq!(
+        app.json(Method::GET, "/api/companies/", old, None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.json(Method::GET, "/api/companies/", new_token, None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_error(
+        &app.json(Method::GET, "/api/companies/", old, None).await,
+        401,
+        7,
+    );
 
     // Logout closes the session.
-    let (s, _) = app.json(Method::DELETE, "/api/authorize/auth", new_token, None).await;
+    let (s, _) = app
+        .json(Method::DELETE, "/api/authorize/auth", new_token, None)
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    assert_error(&app.json(Method::GET, "/api/companies/", new_token, None).await, 401, 7);
-    assert_error(&app.login(ADMIN_EMAIL, "wrong-password").await.pipe_read().await, 401, 7);
+    assert_error(
+        &app.json(Method::GET, "/api/companies/", new_token, None)
+            .await,
+        401,
+        7,
+    );
+    assert_error(
+        &app.login(ADMIN_EMAIL, "wrong-password")
+            .await
+            .pipe_read()
+            .await,
+        401,
+        7,
+    );
 }
 
 trait PipeRead {
@@ -60,51 +92,125 @@ async fn companies_and_users_crud() {
     let admin = app.admin_token().await;
     let c = app.create_company(&admin, "Acme Bank").await;
     app.create_company(&admin, "Other Corp").await;
-    let (s, list) = app.json(Method::GET, "/api/companies/?search_text=acme", &admin, None).await;
+    let (s, list) = app
+        .json(
+            Method::GET,
+            "/api/companies/?search_text=acme",
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["company_id"], c.as_str());
-    let (s, patched) =
-        app.json(Method::PATCH, &format!("/api/companies/{c}"), &admin, Some(json!({"name": "Acme"}))).await;
-    assert_eq!((s, patched["name"].as_str()), (StatusCode::OK, Some("Acme")));
+    let (s, patched) = app
+        .json(
+            Method::PATCH,
+            &format!("/api/companies/{c}"),
+            &admin,
+            Some(json!({"name": "Acme"})),
+        )
+        .await;
+    assert_eq!(
+        (s, patched["name"].as_str()),
+        (StatusCode::OK, Some("Acme"))
+    );
 
     // Users: the spaced and underscore role spellings, and the pre-6.0 flags.
     let body = json!({"email": "Ops@Acme.com", "password": PASSWORD, "user_type": "CLIENT_ADMIN", "company_id": c,
                       "first_name": "Ann", "can_start_analysis_biometry": false});
-    let (s, u) = app.json(Method::POST, "/api/users/", &admin, Some(body)).await;
+    let (s, u) = app
+        .json(Method::POST, "/api/users/", &admin, Some(body))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{u}");
     assert_eq!(u["user_type"], "CLIENT ADMIN");
     assert_eq!(u["email"], "ops@acme.com");
     assert_eq!(u["can_start_analysis_biometry"], false);
     assert!(u.get("password").is_none() && u.get("password_hash").is_none());
     let body = json!({"email": "svc@acme.com", "password": PASSWORD, "user_type": "CLIENT", "is_service": true, "company_id": c});
-    let (_, svc) = app.json(Method::POST, "/api/users/", &admin, Some(body)).await;
+    let (_, svc) = app
+        .json(Method::POST, "/api/users/", &admin, Some(body))
+        .await;
     assert_eq!(svc["user_type"], "CLIENT SERVICE");
     let dup = json!({"email": "ops@acme.com", "password": PASSWORD, "company_id": c});
-    assert_error(&app.json(Method::POST, "/api/users/", &admin, Some(dup)).await, 400, 4);
+    assert_error(
+        &app.json(Method::POST, "/api/users/", &admin, Some(dup))
+            .await,
+        400,
+        4,
+    );
 
     let uid = u["user_id"].as_str().unwrap();
-    let (s, list) = app.json(Method::GET, &format!("/api/users/?company_id={c}"), &admin, None).await;
+    let (s, list) = app
+        .json(
+            Method::GET,
+            &format!("/api/users/?company_id={c}"),
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!((s, list["total"].as_u64()), (StatusCode::OK, Some(2)));
-    let (s, got) = app.json(Method::GET, &format!("/api/users/{uid}"), &admin, None).await;
-    assert_eq!((s, got["first_name"].as_str()), (StatusCode::OK, Some("Ann")));
+    let (s, got) = app
+        .json(Method::GET, &format!("/api/users/{uid}"), &admin, None)
+        .await;
+    assert_eq!(
+        (s, got["first_name"].as_str()),
+        (StatusCode::OK, Some("Ann"))
+    );
 
     // Password change by PATCH: old sessions close, the new password logs in.
     let ops = app.token("ops@acme.com", PASSWORD).await;
-    let (s, _) =
-        app.json(Method::PATCH, &format!("/api/users/{uid}"), &admin, Some(json!({"password": "new-password-9"}))).await;
+    let (s, _) = app
+        .json(
+            Method::PATCH,
+            &format!("/api/users/{uid}"),
+            &admin,
+            Some(json!({"password": "new-password-9"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
-    assert_error(&app.json(Method::GET, "/api/companies/", &ops, None).await, 401, 7);
+    assert_error(
+        &app.json(Method::GET, "/api/companies/", &ops, None).await,
+        401,
+        7,
+    );
     app.token("ops@acme.com", "new-password-9").await;
 
     // A company with users cannot be deleted; once they are gone it can.
-    assert_error(&app.json(Method::DELETE, &format!("/api/companies/{c}"), &admin, None).await, 400, 4);
+    assert_error(
+        &app.json(Method::DELETE, &format!("/api/companies/{c}"), &admin, None)
+            .await,
+        400,
+        4,
+    );
     for id in [uid, svc["user_id"].as_str().unwrap()] {
-        assert_eq!(app.json(Method::DELETE, &format!("/api/users/{id}"), &admin, None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            app.json(Method::DELETE, &format!("/api/users/{id}"), &admin, None)
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
     }
-    assert_error(&app.login("ops@acme.com", "new-password-9").await.pipe_read().await, 401, 7);
-    assert_eq!(app.json(Method::DELETE, &format!("/api/companies/{c}"), &admin, None).await.0, StatusCode::NO_CONTENT);
-    assert_error(&app.json(Method::GET, &format!("/api/companies/{c}"), &admin, None).await, 404, 10);
+    assert_error(
+        &app.login("ops@acme.com", "new-password-9")
+            .await
+            .pipe_read()
+            .await,
+        401,
+        7,
+    );
+    assert_eq!(
+        app.json(Method::DELETE, &format!("/api/companies/{c}"), &admin, None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_error(
+        &app.json(Method::GET, &format!("/api/companies/{c}"), &admin, None)
+            .await,
+        404,
+        10,
+    );
 }
 
 #[tokio::test]
@@ -120,8 +226,13 @@ async fn folders_media_files_and_metadata() {
         "media:meta_data": {"id": {"side": "front"}},
         "folder:meta_data": {"application": "A-1"},
     });
-    let files = vec![("selfie", "selfie.mp4", mp4()), ("id", "passport.png", png(80, 60))];
-    let (s, folder) = app.upload("/api/folders/", &client, files, Some(payload)).await;
+    let files = vec![
+        ("selfie", "selfie.mp4", mp4()),
+        ("id", "passport.png", png(80, 60)),
+    ];
+    let (s, folder) = app
+        .upload("/api/folders/", &client, files, Some(payload))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{folder}");
     assert_eq!(folder["resolution_status"], "INITIAL");
     assert_eq!(folder["system_resolution"], "INITIAL");
@@ -129,11 +240,25 @@ async fn folders_media_files_and_metadata() {
     let fid = folder["folder_id"].as_str().unwrap().to_string();
     let media = folder["media"].as_array().unwrap();
     assert_eq!(media.len(), 2);
-    let video = media.iter().find(|m| m["media_type"] == "VIDEO_FOLDER").unwrap();
-    assert_eq!(video["technical_meta_data"]["codec"].as_str().map(|s| s.starts_with("avc1")), Some(true));
+    let video = media
+        .iter()
+        .find(|m| m["media_type"] == "VIDEO_FOLDER")
+        .unwrap();
+    assert_eq!(
+        video["technical_meta_data"]["codec"]
+            .as_str()
+            .map(|s| s.starts_with("avc1")),
+        Some(true)
+    );
     assert_eq!(video["technical_meta_data"]["frame_count"], 10);
-    assert_eq!(video["tags"], json!(["video_selfie", "video_selfie_blank", "orientation_portrait"]));
-    let photo = media.iter().find(|m| m["media_type"] == "IMAGE_FOLDER").unwrap();
+    assert_eq!(
+        video["tags"],
+        json!(["video_selfie", "video_selfie_blank", "orientation_portrait"])
+    );
+    let photo = media
+        .iter()
+        .find(|m| m["media_type"] == "IMAGE_FOLDER")
+        .unwrap();
     assert_eq!(photo["technical_meta_data"]["width"], 80);
     assert_eq!(photo["technical_meta_data"]["format"], "png");
     assert_eq!(photo["meta_data"], json!({"side": "front"}));
@@ -143,20 +268,44 @@ async fn folders_media_files_and_metadata() {
 
     // Add media to the folder.
     let (s, added) = app
-        .upload(&format!("/api/folders/{fid}/media/"), &client, vec![("x", "more.jpg", jpeg(40, 40))], None)
+        .upload(
+            &format!("/api/folders/{fid}/media/"),
+            &client,
+            vec![("x", "more.jpg", jpeg(40, 40))],
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{added}");
     let mid = added[0]["media_id"].as_str().unwrap().to_string();
 
     // Get, patch tags.
-    let (s, m) = app.json(Method::GET, &format!("/api/media/{mid}"), &client, None).await;
-    assert_eq!((s, m["folder_id"].as_str()), (StatusCode::OK, Some(fid.as_str())));
-    let (s, m) =
-        app.json(Method::PATCH, &format!("/api/media/{mid}"), &client, Some(json!({"tags": ["photo_selfie"]}))).await;
-    assert_eq!((s, m["tags"].clone()), (StatusCode::OK, json!(["photo_selfie"])));
+    let (s, m) = app
+        .json(Method::GET, &format!("/api/media/{mid}"), &client, None)
+        .await;
+    assert_eq!(
+        (s, m["folder_id"].as_str()),
+        (StatusCode::OK, Some(fid.as_str()))
+    );
+    let (s, m) = app
+        .json(
+            Method::PATCH,
+            &format!("/api/media/{mid}"),
+            &client,
+            Some(json!({"tags": ["photo_selfie"]})),
+        )
+        .await;
+    assert_eq!(
+        (s, m["tags"].clone()),
+        (StatusCode::OK, json!(["photo_selfie"]))
+    );
 
     // File download: a redirect to a signed URL, which serves the exact bytes without a token.
-    let r = app.req(Method::GET, &format!("/api/media/{}/file", photo["media_id"].as_str().unwrap()), &client)
+    let r = app
+        .req(
+            Method::GET,
+            &format!("/api/media/{}/file", photo["media_id"].as_str().unwrap()),
+            &client,
+        )
         .send()
         .await
         .unwrap();
@@ -170,49 +319,160 @@ async fn folders_media_files_and_metadata() {
 
     // Metadata sub-resources: read, merge, replace, clear.
     let md = format!("/api/folders/{fid}/meta_data");
-    assert_eq!(app.json(Method::GET, &md, &client, None).await.1, json!({"application": "A-1"}));
-    let (s, v) = app.json(Method::PATCH, &md, &client, Some(json!({"score": 3, "application": null}))).await;
+    assert_eq!(
+        app.json(Method::GET, &md, &client, None).await.1,
+        json!({"application": "A-1"})
+    );
+    let (s, v) = app
+        .json(
+            Method::PATCH,
+            &md,
+            &client,
+            Some(json!({"score": 3, "application": null})),
+        )
+        .await;
     assert_eq!((s, v), (StatusCode::OK, json!({"score": 3})));
-    let (s, v) = app.json(Method::POST, &md, &client, Some(json!({"k": "v"}))).await;
+    let (s, v) = app
+        .json(Method::POST, &md, &client, Some(json!({"k": "v"})))
+        .await;
     assert_eq!((s, v), (StatusCode::CREATED, json!({"k": "v"})));
-    let (s, v) = app.json(Method::PATCH, &format!("/api/media/{mid}/meta_data"), &client, Some(json!({"q": 1}))).await;
+    let (s, v) = app
+        .json(
+            Method::PATCH,
+            &format!("/api/media/{mid}/meta_data"),
+            &client,
+            Some(json!({"q": 1})),
+        )
+        .await;
     assert_eq!((s, v), (StatusCode::OK, json!({"q": 1})));
     let (s, v) = app.json(Method::GET, "/api/users/", &client, None).await;
     let me = v["items"][0]["user_id"].as_str().unwrap().to_string();
     assert_eq!(s, StatusCode::OK);
-    let (s, v) = app.json(Method::POST, &format!("/api/users/{me}/meta_data"), &client, Some(json!({"lang": "en"}))).await;
+    let (s, v) = app
+        .json(
+            Method::POST,
+            &format!("/api/users/{me}/meta_data"),
+            &client,
+            Some(json!({"lang": "en"})),
+        )
+        .await;
     assert_eq!((s, v), (StatusCode::CREATED, json!({"lang": "en"})));
-    assert_eq!(app.json(Method::DELETE, &md, &client, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.json(Method::DELETE, &md, &client, None).await.0,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(app.json(Method::GET, &md, &client, None).await.1, json!({}));
 
     // Listing with filters.
     let second = app.folder_with_photo(&client).await;
     let (_, all) = app.json(Method::GET, "/api/folders/", &client, None).await;
     assert_eq!(all["total"], 2);
-    assert_eq!(all["items"][0]["folder_id"], second["folder_id"], "newest first by default");
+    assert_eq!(
+        all["items"][0]["folder_id"], second["folder_id"],
+        "newest first by default"
+    );
     assert!(all["items"][0].get("media").is_none());
-    let (_, asc) = app.json(Method::GET, "/api/folders/?sorting=time_created&limit=1&with_media=true", &client, None).await;
-    assert_eq!((asc["total"].as_u64(), asc["items"].as_array().unwrap().len()), (Some(2), 1));
+    let (_, asc) = app
+        .json(
+            Method::GET,
+            "/api/folders/?sorting=time_created&limit=1&with_media=true",
+            &client,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            asc["total"].as_u64(),
+            asc["items"].as_array().unwrap().len()
+        ),
+        (Some(2), 1)
+    );
     assert_eq!(asc["items"][0]["folder_id"], fid.as_str());
     assert_eq!(asc["items"][0]["media"].as_array().unwrap().len(), 3);
-    let (_, by_meta) = app.json(Method::GET, "/api/folders/?meta_data=case==t", &client, None).await;
-    assert_eq!((by_meta["total"].as_u64(), &by_meta["items"][0]["folder_id"]), (Some(1), &second["folder_id"]));
+    let (_, by_meta) = app
+        .json(
+            Method::GET,
+            "/api/folders/?meta_data=case==t",
+            &client,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (by_meta["total"].as_u64(), &by_meta["items"][0]["folder_id"]),
+        (Some(1), &second["folder_id"])
+    );
     let t = second["time_created"].as_f64().unwrap();
-    let (_, by_time) = app.json(Method::GET, &format!("/api/folders/?time_created.min={t}"), &client, None).await;
+    let (_, by_time) = app
+        .json(
+            Method::GET,
+            &format!("/api/folders/?time_created.min={t}"),
+            &client,
+            None,
+        )
+        .await;
     assert_eq!(by_time["total"], 1);
-    let (_, by_time) = app.json(Method::GET, &format!("/api/folders/?time_created.max={}", t - 0.000_01), &client, None).await;
+    let (_, by_time) = app
+        .json(
+            Method::GET,
+            &format!("/api/folders/?time_created.max={}", t - 0.000_01),
+            &client,
+            None,
+        )
+        .await;
     assert_eq!(by_time["total"], 1);
-    let (_, by_status) = app.json(Method::GET, "/api/folders/?resolution_status=FINISHED", &client, None).await;
+    let (_, by_status) = app
+        .json(
+            Method::GET,
+            "/api/folders/?resolution_status=FINISHED",
+            &client,
+            None,
+        )
+        .await;
     assert_eq!(by_status["total"], 0);
-    let (_, with) = app.json(Method::GET, &format!("/api/folders/{fid}?with_analyses=true"), &client, None).await;
-    assert_eq!((with["media"].as_array().map(Vec::len), &with["analyses"]), (Some(3), &json!([])));
+    let (_, with) = app
+        .json(
+            Method::GET,
+            &format!("/api/folders/{fid}?with_analyses=true"),
+            &client,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (with["media"].as_array().map(Vec::len), &with["analyses"]),
+        (Some(3), &json!([]))
+    );
 
     // Delete (CLIENT ADMIN): folder, media and files are gone.
-    let (_, cadmin) = app.user(&admin, &c, "CLIENT ADMIN", "cadmin@acme.com").await;
-    assert_eq!(app.json(Method::DELETE, &format!("/api/folders/{fid}"), &cadmin, None).await.0, StatusCode::NO_CONTENT);
-    assert_error(&app.json(Method::GET, &format!("/api/folders/{fid}"), &client, None).await, 404, 10);
-    assert_error(&app.json(Method::GET, &format!("/api/media/{mid}"), &client, None).await, 404, 10);
-    assert_eq!(app.client.get(&location).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let (_, cadmin) = app
+        .user(&admin, &c, "CLIENT ADMIN", "cadmin@acme.com")
+        .await;
+    assert_eq!(
+        app.json(
+            Method::DELETE,
+            &format!("/api/folders/{fid}"),
+            &cadmin,
+            None
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_error(
+        &app.json(Method::GET, &format!("/api/folders/{fid}"), &client, None)
+            .await,
+        404,
+        10,
+    );
+    assert_error(
+        &app.json(Method::GET, &format!("/api/media/{mid}"), &client, None)
+            .await,
+        404,
+        10,
+    );
+    assert_eq!(
+        app.client.get(&location).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     assert!(!app.data_dir.join("media").join(&c).join(&fid).exists());
 }
 
@@ -228,18 +488,44 @@ async fn data_survives_a_restart() {
 
     let app = spawn_with(config(data_dir)).await;
     // Same JWT key and sessions: the old token still works, and so does the password.
-    let (s, got) = app.json(Method::GET, &format!("/api/folders/{fid}"), &client, None).await;
+    let (s, got) = app
+        .json(Method::GET, &format!("/api/folders/{fid}"), &client, None)
+        .await;
     assert_eq!(s, StatusCode::OK, "{got}");
-    assert_eq!(got["media"][0]["technical_meta_data"], folder["media"][0]["technical_meta_data"]);
+    assert_eq!(
+        got["media"][0]["technical_meta_data"],
+        folder["media"][0]["technical_meta_data"]
+    );
     let token = app.token("client@acme.com", PASSWORD).await;
-    let r = app.req(Method::GET, &format!("/api/media/{}/file", got["media"][0]["media_id"].as_str().unwrap()), &token)
+    let r = app
+        .req(
+            Method::GET,
+            &format!(
+                "/api/media/{}/file",
+                got["media"][0]["media_id"].as_str().unwrap()
+            ),
+            &token,
+        )
         .send()
         .await
         .unwrap();
     let location = r.headers()["location"].to_str().unwrap().to_string();
-    assert_eq!(app.client.get(location).send().await.unwrap().bytes().await.unwrap().as_ref(), jpeg(64, 48).as_slice());
+    assert_eq!(
+        app.client
+            .get(location)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .as_ref(),
+        jpeg(64, 48).as_slice()
+    );
     // The bootstrap ADMIN is not created twice.
-    let (_, users) = app.json(Method::GET, "/api/users/", &app.admin_token().await, None).await;
+    let (_, users) = app
+        .json(Method::GET, "/api/users/", &app.admin_token().await, None)
+        .await;
     assert_eq!(users["total"], 2);
     drop(guard);
 }

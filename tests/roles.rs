@@ -15,7 +15,14 @@ use common::{PASSWORD, TestApp, jpeg, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const ROLES: [&str; 6] = ["ADMIN", "OPERATOR", "CLIENT", "CLIENT ADMIN", "CLIENT OPERATOR", "CLIENT SERVICE"];
+const ROLES: [&str; 6] = [
+    "ADMIN",
+    "OPERATOR",
+    "CLIENT",
+    "CLIENT ADMIN",
+    "CLIENT OPERATOR",
+    "CLIENT SERVICE",
+];
 
 /// What a case expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,9 +88,13 @@ impl World {
         let mut users_a = BTreeMap::new();
         let mut users_b = BTreeMap::new();
         for role in ROLES {
-            let (id, token) = app.user(&admin, &a, role, &format!("{}@a.example.com", slug(role))).await;
+            let (id, token) = app
+                .user(&admin, &a, role, &format!("{}@a.example.com", slug(role)))
+                .await;
             users_a.insert(role, Actor { user_id: id, token });
-            let (id, token) = app.user(&admin, &b, role, &format!("{}@b.example.com", slug(role))).await;
+            let (id, token) = app
+                .user(&admin, &b, role, &format!("{}@b.example.com", slug(role)))
+                .await;
             users_b.insert(role, Actor { user_id: id, token });
         }
         let mut w = World {
@@ -95,7 +106,11 @@ impl World {
             users_a,
             users_b,
             folders_a: BTreeMap::new(),
-            folder_b: Folder { id: String::new(), media_id: String::new(), bytes: Vec::new() },
+            folder_b: Folder {
+                id: String::new(),
+                media_id: String::new(),
+                bytes: Vec::new(),
+            },
         };
         for creator in CREATORS {
             let f = w.new_folder(creator).await;
@@ -122,7 +137,15 @@ impl World {
     async fn folder_by(&self, token: &str, seed: u32) -> Folder {
         let bytes = jpeg(40 + seed, 30);
         let payload = json!({"media:tags": {"photo": ["photo_selfie"]}, "folder:meta_data": {"case": "roles"}});
-        let (s, b) = self.app.upload("/api/folders/", token, vec![("photo", "selfie.jpg", bytes.clone())], Some(payload)).await;
+        let (s, b) = self
+            .app
+            .upload(
+                "/api/folders/",
+                token,
+                vec![("photo", "selfie.jpg", bytes.clone())],
+                Some(payload),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         Folder {
             id: b["folder_id"].as_str().unwrap().to_string(),
@@ -133,7 +156,15 @@ impl World {
 
     /// What the bootstrap ADMIN sees of a folder, without the short-lived URLs.
     async fn folder_snapshot(&self, id: &str) -> Value {
-        let (s, b) = self.app.json(Method::GET, &format!("/api/folders/{id}?with_media=true"), &self.admin, None).await;
+        let (s, b) = self
+            .app
+            .json(
+                Method::GET,
+                &format!("/api/folders/{id}?with_media=true"),
+                &self.admin,
+                None,
+            )
+            .await;
         if s != StatusCode::OK {
             return json!({"status": s.as_u16()});
         }
@@ -154,8 +185,15 @@ impl World {
 
     /// A fresh user of `role` in A, as a victim of patch/delete cases.
     async fn victim(&self, role: &str, n: usize) -> Actor {
-        let (user_id, token) =
-            self.app.user(&self.admin, &self.a, role, &format!("victim-{}-{n}@a.example.com", slug(role))).await;
+        let (user_id, token) = self
+            .app
+            .user(
+                &self.admin,
+                &self.a,
+                role,
+                &format!("victim-{}-{n}@a.example.com", slug(role)),
+            )
+            .await;
         Actor { user_id, token }
     }
 }
@@ -174,11 +212,19 @@ impl Report {
             N => (404, Some(10)),
         };
         if s != want_status {
-            self.0.push(format!("{ctx}: expected {want_status} ({exp:?}), got {s} {}", got.1));
+            self.0.push(format!(
+                "{ctx}: expected {want_status} ({exp:?}), got {s} {}",
+                got.1
+            ));
         } else if let Some(code) = want_code {
             let b = &got.1;
-            if b["error_code"] != json!(code) || !b["error_message"].is_string() || b.get("details").is_none() {
-                self.0.push(format!("{ctx}: expected error body with code {code}, got {b}"));
+            if b["error_code"] != json!(code)
+                || !b["error_message"].is_string()
+                || b.get("details").is_none()
+            {
+                self.0.push(format!(
+                    "{ctx}: expected error body with code {code}, got {b}"
+                ));
             }
         }
         exp != Y
@@ -186,7 +232,9 @@ impl Report {
 
     fn same(&mut self, ctx: &str, before: &Value, after: &Value) {
         if before != after {
-            self.0.push(format!("{ctx}: refused write changed state:\n  before {before}\n  after  {after}"));
+            self.0.push(format!(
+                "{ctx}: refused write changed state:\n  before {before}\n  after  {after}"
+            ));
         }
     }
 
@@ -198,7 +246,12 @@ impl Report {
 
     #[track_caller]
     fn finish(self) {
-        assert!(self.0.is_empty(), "{} mismatch(es):\n{}", self.0.len(), self.0.join("\n"));
+        assert!(
+            self.0.is_empty(),
+            "{} mismatch(es):\n{}",
+            self.0.len(),
+            self.0.join("\n")
+        );
     }
 }
 
@@ -255,10 +308,17 @@ async fn read_folder() {
         let f = &w.folders_a[creator];
         let t = &w.actor(role, co).token;
         let ctx = format!("{role} of {co:?} GET folder of A's {creator}");
-        let got = w.app.json(Method::GET, &format!("/api/folders/{}", f.id), t, None).await;
+        let got = w
+            .app
+            .json(Method::GET, &format!("/api/folders/{}", f.id), t, None)
+            .await;
         if !r.check(&ctx, &got, exp, 200) {
             r.fact(&ctx, got.1["folder_id"] == json!(f.id), "wrong folder");
-            r.fact(&ctx, got.1["media"].as_array().is_some_and(|m| m.len() == 1), "media missing");
+            r.fact(
+                &ctx,
+                got.1["media"].as_array().is_some_and(|m| m.len() == 1),
+                "media missing",
+            );
         }
     }
     r.finish();
@@ -283,21 +343,45 @@ async fn list_folders_shows_only_visible_ids() {
     for (role, in_a, in_b) in &table {
         for (co, want) in [(Co::A, in_a), (Co::B, in_b)] {
             let ctx = format!("{role} of {co:?} GET /api/folders/");
-            let (s, b) = w.app.json(Method::GET, "/api/folders/", &w.actor(role, co).token, None).await;
+            let (s, b) = w
+                .app
+                .json(Method::GET, "/api/folders/", &w.actor(role, co).token, None)
+                .await;
             r.fact(&ctx, s == StatusCode::OK, format!("status {s} {b}"));
-            let got: BTreeSet<String> =
-                b["items"].as_array().into_iter().flatten().map(|f| f["folder_id"].as_str().unwrap_or("").to_string()).collect();
+            let got: BTreeSet<String> = b["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| f["folder_id"].as_str().unwrap_or("").to_string())
+                .collect();
             let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
-            r.fact(&ctx, got == want, format!("visible {got:?}, expected {want:?}"));
-            r.fact(&ctx, b["total"] == json!(want.len()), format!("total {} expected {}", b["total"], want.len()));
+            r.fact(
+                &ctx,
+                got == want,
+                format!("visible {got:?}, expected {want:?}"),
+            );
+            r.fact(
+                &ctx,
+                b["total"] == json!(want.len()),
+                format!("total {} expected {}", b["total"], want.len()),
+            );
         }
     }
     // Naming the other company in the filter shows nothing (and does not fail differently).
     let (s, b) = w
         .app
-        .json(Method::GET, &format!("/api/folders/?company_id={}", w.a), &w.users_b["CLIENT ADMIN"].token, None)
+        .json(
+            Method::GET,
+            &format!("/api/folders/?company_id={}", w.a),
+            &w.users_b["CLIENT ADMIN"].token,
+            None,
+        )
         .await;
-    r.fact("B's CLIENT ADMIN ?company_id=A", s == StatusCode::OK && b["total"] == json!(0), format!("{s} {b}"));
+    r.fact(
+        "B's CLIENT ADMIN ?company_id=A",
+        s == StatusCode::OK && b["total"] == json!(0),
+        format!("{s} {b}"),
+    );
     r.finish();
 }
 
@@ -310,13 +394,25 @@ async fn add_media() {
         let ctx = format!("{role} of {co:?} POST media to folder of A's {creator}");
         let before = w.folder_snapshot(&f.id).await;
         let files = vec![("more", "more.jpg", jpeg(20, 20))];
-        let got = w.app.upload(&format!("/api/folders/{}/media/", f.id), &w.actor(role, co).token, files, None).await;
+        let got = w
+            .app
+            .upload(
+                &format!("/api/folders/{}/media/", f.id),
+                &w.actor(role, co).token,
+                files,
+                None,
+            )
+            .await;
         let after = w.folder_snapshot(&f.id).await;
         if r.check(&ctx, &got, exp, 201) {
             r.same(&ctx, &before, &after);
         } else {
             let n = |v: &Value| v["media"].as_array().map_or(0, Vec::len);
-            r.fact(&ctx, n(&after) == n(&before) + 1, "media count did not grow by one");
+            r.fact(
+                &ctx,
+                n(&after) == n(&before) + 1,
+                "media count did not grow by one",
+            );
         }
     }
     r.finish();
@@ -331,14 +427,34 @@ async fn patch_media_tags() {
         let ctx = format!("{role} of {co:?} PATCH tags of media of A's {creator}");
         let before = w.folder_snapshot(&f.id).await;
         let path = format!("/api/media/{}", f.media_id);
-        let got = w.app.json(Method::PATCH, &path, &w.actor(role, co).token, Some(json!({"tags": ["photo_id_front"]}))).await;
+        let got = w
+            .app
+            .json(
+                Method::PATCH,
+                &path,
+                &w.actor(role, co).token,
+                Some(json!({"tags": ["photo_id_front"]})),
+            )
+            .await;
         let after = w.folder_snapshot(&f.id).await;
         if r.check(&ctx, &got, exp, 200) {
             r.same(&ctx, &before, &after);
         } else {
-            r.fact(&ctx, got.1["tags"] == json!(["photo_id_front"]), format!("tags not set: {}", got.1));
+            r.fact(
+                &ctx,
+                got.1["tags"] == json!(["photo_id_front"]),
+                format!("tags not set: {}", got.1),
+            );
             // Put the original tags back for the next case.
-            let (s, _) = w.app.json(Method::PATCH, &path, &w.admin, Some(json!({"tags": ["photo_selfie"]}))).await;
+            let (s, _) = w
+                .app
+                .json(
+                    Method::PATCH,
+                    &path,
+                    &w.admin,
+                    Some(json!({"tags": ["photo_selfie"]})),
+                )
+                .await;
             assert_eq!(s, StatusCode::OK);
         }
     }
@@ -353,23 +469,49 @@ async fn read_media_and_its_file() {
         let f = &w.folders_a[creator];
         let t = &w.actor(role, co).token;
         let ctx = format!("{role} of {co:?} GET media of A's {creator}");
-        let got = w.app.json(Method::GET, &format!("/api/media/{}", f.media_id), t, None).await;
+        let got = w
+            .app
+            .json(Method::GET, &format!("/api/media/{}", f.media_id), t, None)
+            .await;
         if !r.check(&ctx, &got, exp, 200) {
             r.fact(&ctx, got.1["media_id"] == json!(f.media_id), "wrong media");
         }
         let ctx = format!("{role} of {co:?} GET media file of A's {creator}");
-        let res = w.app.req(Method::GET, &format!("/api/media/{}/file", f.media_id), t).send().await.unwrap();
+        let res = w
+            .app
+            .req(Method::GET, &format!("/api/media/{}/file", f.media_id), t)
+            .send()
+            .await
+            .unwrap();
         if exp == Y {
-            r.fact(&ctx, res.status() == StatusCode::FOUND, format!("status {}", res.status()));
-            let Some(loc) = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string) else {
+            r.fact(
+                &ctx,
+                res.status() == StatusCode::FOUND,
+                format!("status {}", res.status()),
+            );
+            let Some(loc) = res
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+            else {
                 r.fact(&ctx, false, "no Location header");
                 continue;
             };
             // The signed URL is the credential: no token.
             let file = w.app.client.get(&loc).send().await.unwrap();
-            r.fact(&ctx, file.status() == StatusCode::OK, format!("GET Location: {}", file.status()));
+            let status = file.status();
             let bytes = file.bytes().await.unwrap();
-            r.fact(&ctx, bytes.as_ref() == f.bytes.as_slice(), "file bytes differ from the upload");
+            r.fact(
+                &ctx,
+                status == StatusCode::OK,
+                format!("GET {loc}: {status} {}", String::from_utf8_lossy(&bytes)),
+            );
+            r.fact(
+                &ctx,
+                bytes.as_ref() == f.bytes.as_slice(),
+                "file bytes differ from the upload",
+            );
         } else {
             let got = common::read(res).await;
             r.check(&ctx, &got, exp, 302);
@@ -387,12 +529,24 @@ async fn edit_folder_meta_data() {
         let ctx = format!("{role} of {co:?} PATCH meta_data of folder of A's {creator}");
         let before = w.folder_snapshot(&f.id).await;
         let path = format!("/api/folders/{}/meta_data", f.id);
-        let got = w.app.json(Method::PATCH, &path, &w.actor(role, co).token, Some(json!({"edited": i}))).await;
+        let got = w
+            .app
+            .json(
+                Method::PATCH,
+                &path,
+                &w.actor(role, co).token,
+                Some(json!({"edited": i})),
+            )
+            .await;
         let after = w.folder_snapshot(&f.id).await;
         if r.check(&ctx, &got, exp, 200) {
             r.same(&ctx, &before, &after);
         } else {
-            r.fact(&ctx, after["meta"]["edited"] == json!(i), format!("meta_data not saved: {after}"));
+            r.fact(
+                &ctx,
+                after["meta"]["edited"] == json!(i),
+                format!("meta_data not saved: {after}"),
+            );
         }
     }
     r.finish();
@@ -406,17 +560,45 @@ async fn delete_folder() {
         let f = w.new_folder(creator).await;
         let ctx = format!("{role} of {co:?} DELETE folder of A's {creator}");
         let before = w.folder_snapshot(&f.id).await;
-        let (_, m) = w.app.json(Method::GET, &format!("/api/media/{}", f.media_id), &w.admin, None).await;
+        let (_, m) = w
+            .app
+            .json(
+                Method::GET,
+                &format!("/api/media/{}", f.media_id),
+                &w.admin,
+                None,
+            )
+            .await;
         let file_url = m["original_url"].as_str().unwrap().to_string();
-        let got = w.app.json(Method::DELETE, &format!("/api/folders/{}", f.id), &w.actor(role, co).token, None).await;
+        let got = w
+            .app
+            .json(
+                Method::DELETE,
+                &format!("/api/folders/{}", f.id),
+                &w.actor(role, co).token,
+                None,
+            )
+            .await;
         let after = w.folder_snapshot(&f.id).await;
         let file = w.app.client.get(&file_url).send().await.unwrap().status();
         if r.check(&ctx, &got, exp, 204) {
             r.same(&ctx, &before, &after);
-            r.fact(&ctx, file == StatusCode::OK, format!("file of a kept folder answers {file}"));
+            r.fact(
+                &ctx,
+                file == StatusCode::OK,
+                format!("file of a kept folder answers {file}"),
+            );
         } else {
-            r.fact(&ctx, after == json!({"status": 404}), format!("folder still readable: {after}"));
-            r.fact(&ctx, file == StatusCode::NOT_FOUND, format!("file of a deleted folder answers {file}"));
+            r.fact(
+                &ctx,
+                after == json!({"status": 404}),
+                format!("folder still readable: {after}"),
+            );
+            r.fact(
+                &ctx,
+                file == StatusCode::NOT_FOUND,
+                format!("file of a deleted folder answers {file}"),
+            );
         }
     }
     r.finish();
@@ -439,21 +621,37 @@ async fn read_and_list_companies() {
         for (co, exp) in [(Co::A, own), (Co::B, other)] {
             let t = &w.actor(role, co).token;
             let ctx = format!("{role} of {co:?} GET company A");
-            let got = w.app.json(Method::GET, &format!("/api/companies/{}", w.a), t, None).await;
+            let got = w
+                .app
+                .json(Method::GET, &format!("/api/companies/{}", w.a), t, None)
+                .await;
             if !r.check(&ctx, &got, exp, 200) {
                 r.fact(&ctx, got.1["company_id"] == json!(w.a), "wrong company");
             }
             let ctx = format!("{role} of {co:?} GET /api/companies/");
             let (s, b) = w.app.json(Method::GET, "/api/companies/", t, None).await;
             r.fact(&ctx, s == StatusCode::OK, format!("status {s} {b}"));
-            let got: BTreeSet<&str> = b["items"].as_array().into_iter().flatten().filter_map(|c| c["company_id"].as_str()).collect();
-            let own_co = if co == Co::A { w.a.as_str() } else { w.b.as_str() };
+            let got: BTreeSet<&str> = b["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["company_id"].as_str())
+                .collect();
+            let own_co = if co == Co::A {
+                w.a.as_str()
+            } else {
+                w.b.as_str()
+            };
             let want: BTreeSet<&str> = if role == "ADMIN" || role == "OPERATOR" {
                 [w.default_company.as_str(), w.a.as_str(), w.b.as_str()].into()
             } else {
                 [own_co].into()
             };
-            r.fact(&ctx, got == want, format!("visible {got:?}, expected {want:?}"));
+            r.fact(
+                &ctx,
+                got == want,
+                format!("visible {got:?}, expected {want:?}"),
+            );
         }
     }
     r.finish();
@@ -478,23 +676,51 @@ async fn create_and_patch_company() {
             let ctx = format!("{role} of {co:?} POST /api/companies/");
             let before = w.snapshot("/api/companies/?limit=1000").await;
             let name = format!("New by {role} of {co:?}");
-            let got = w.app.json(Method::POST, "/api/companies/", t, Some(json!({"name": name}))).await;
+            let got = w
+                .app
+                .json(
+                    Method::POST,
+                    "/api/companies/",
+                    t,
+                    Some(json!({"name": name})),
+                )
+                .await;
             let after = w.snapshot("/api/companies/?limit=1000").await;
             if r.check(&ctx, &got, create, 201) {
                 r.same(&ctx, &before, &after);
             } else {
-                r.fact(&ctx, after["body"]["total"] == json!(before["body"]["total"].as_u64().unwrap() + 1), "not listed");
+                r.fact(
+                    &ctx,
+                    after["body"]["total"] == json!(before["body"]["total"].as_u64().unwrap() + 1),
+                    "not listed",
+                );
             }
 
             let ctx = format!("{role} of {co:?} PATCH company A");
             let path = format!("/api/companies/{}", w.a);
             let before = w.snapshot(&path).await;
-            let got = w.app.json(Method::PATCH, &path, t, Some(json!({"name": format!("A renamed by {role}")}))).await;
+            let got = w
+                .app
+                .json(
+                    Method::PATCH,
+                    &path,
+                    t,
+                    Some(json!({"name": format!("A renamed by {role}")})),
+                )
+                .await;
             let after = w.snapshot(&path).await;
             if r.check(&ctx, &got, patch, 200) {
                 r.same(&ctx, &before, &after);
             } else {
-                let (s, _) = w.app.json(Method::PATCH, &path, &w.admin, Some(json!({"name": "Company A"}))).await;
+                let (s, _) = w
+                    .app
+                    .json(
+                        Method::PATCH,
+                        &path,
+                        &w.admin,
+                        Some(json!({"name": "Company A"})),
+                    )
+                    .await;
                 assert_eq!(s, StatusCode::OK);
             }
         }
@@ -512,18 +738,39 @@ async fn create_user_cases(target_role: &str, table: [(&'static str, Exp, Exp); 
             let ctx = format!("{role} of {co:?} POST /api/users/ {target_role} in A");
             let list = format!("/api/users/?company_id={}&limit=1000", w.a);
             let before = w.snapshot(&list).await;
-            let email = format!("new-{}-{n}-{co:?}@a.example.com", slug(target_role)).to_lowercase();
+            let email =
+                format!("new-{}-{n}-{co:?}@a.example.com", slug(target_role)).to_lowercase();
             let body = json!({"email": email, "password": PASSWORD, "user_type": target_role, "company_id": w.a});
-            let got = w.app.json(Method::POST, "/api/users/", &w.actor(role, co).token, Some(body)).await;
+            let got = w
+                .app
+                .json(
+                    Method::POST,
+                    "/api/users/",
+                    &w.actor(role, co).token,
+                    Some(body),
+                )
+                .await;
             let after = w.snapshot(&list).await;
             let login = w.app.login(&email, PASSWORD).await.status();
             if r.check(&ctx, &got, exp, 201) {
                 r.same(&ctx, &before, &after);
-                r.fact(&ctx, login == StatusCode::UNAUTHORIZED, format!("refused user can log in: {login}"));
+                r.fact(
+                    &ctx,
+                    login == StatusCode::UNAUTHORIZED,
+                    format!("refused user can log in: {login}"),
+                );
             } else {
-                r.fact(&ctx, got.1["user_type"] == json!(target_role), format!("user_type {}", got.1["user_type"]));
+                r.fact(
+                    &ctx,
+                    got.1["user_type"] == json!(target_role),
+                    format!("user_type {}", got.1["user_type"]),
+                );
                 r.fact(&ctx, got.1["company_id"] == json!(w.a), "wrong company");
-                r.fact(&ctx, login == StatusCode::OK, format!("new user cannot log in: {login}"));
+                r.fact(
+                    &ctx,
+                    login == StatusCode::OK,
+                    format!("new user cannot log in: {login}"),
+                );
             }
         }
     }
@@ -570,7 +817,11 @@ async fn create_admin_user() {
 }
 
 /// Acting on another user of A (a CLIENT or an ADMIN): read, patch names, delete.
-async fn other_user_cases(victim_role: &str, read: [(&str, Exp, Exp); 6], write: [(&str, Exp, Exp); 6]) {
+async fn other_user_cases(
+    victim_role: &str,
+    read: [(&str, Exp, Exp); 6],
+    write: [(&str, Exp, Exp); 6],
+) {
     let w = World::new().await;
     let mut r = Report::default();
     let shared_victim = w.victim(victim_role, 0).await;
@@ -582,19 +833,34 @@ async fn other_user_cases(victim_role: &str, read: [(&str, Exp, Exp); 6], write:
             let ctx = format!("{role} of {co:?} GET {victim_role} user of A");
             let got = w.app.json(Method::GET, &path, t, None).await;
             if !r.check(&ctx, &got, exp, 200) {
-                r.fact(&ctx, got.1["user_id"] == json!(shared_victim.user_id), "wrong user");
-                r.fact(&ctx, got.1.get("password_hash").is_none() && got.1.get("password").is_none(), "password shown");
+                r.fact(
+                    &ctx,
+                    got.1["user_id"] == json!(shared_victim.user_id),
+                    "wrong user",
+                );
+                r.fact(
+                    &ctx,
+                    got.1.get("password_hash").is_none() && got.1.get("password").is_none(),
+                    "password shown",
+                );
             }
 
             let ctx = format!("{role} of {co:?} PATCH {victim_role} user of A");
             let before = w.snapshot(&path).await;
             let name = format!("{role} {co:?}");
-            let got = w.app.json(Method::PATCH, &path, t, Some(json!({"first_name": name}))).await;
+            let got = w
+                .app
+                .json(Method::PATCH, &path, t, Some(json!({"first_name": name})))
+                .await;
             let after = w.snapshot(&path).await;
             if r.check(&ctx, &got, wexp, 200) {
                 r.same(&ctx, &before, &after);
             } else {
-                r.fact(&ctx, after["body"]["first_name"] == json!(name), format!("not saved: {after}"));
+                r.fact(
+                    &ctx,
+                    after["body"]["first_name"] == json!(name),
+                    format!("not saved: {after}"),
+                );
             }
 
             n += 1;
@@ -604,13 +870,28 @@ async fn other_user_cases(victim_role: &str, read: [(&str, Exp, Exp); 6], write:
             let before = w.snapshot(&vpath).await;
             let got = w.app.json(Method::DELETE, &vpath, t, None).await;
             let after = w.snapshot(&vpath).await;
-            let victim_call = w.app.json(Method::GET, "/api/folders/", &victim.token, None).await;
+            let victim_call = w
+                .app
+                .json(Method::GET, "/api/folders/", &victim.token, None)
+                .await;
             if r.check(&ctx, &got, wexp, 204) {
                 r.same(&ctx, &before, &after);
-                r.fact(&ctx, victim_call.0 == StatusCode::OK, format!("kept user's token: {}", victim_call.0));
+                r.fact(
+                    &ctx,
+                    victim_call.0 == StatusCode::OK,
+                    format!("kept user's token: {}", victim_call.0),
+                );
             } else {
-                r.fact(&ctx, after["status"] == json!(404), format!("deleted user still readable: {after}"));
-                r.fact(&ctx, victim_call.0 == StatusCode::UNAUTHORIZED, format!("deleted user's token: {}", victim_call.0));
+                r.fact(
+                    &ctx,
+                    after["status"] == json!(404),
+                    format!("deleted user still readable: {after}"),
+                );
+                r.fact(
+                    &ctx,
+                    victim_call.0 == StatusCode::UNAUTHORIZED,
+                    format!("deleted user's token: {}", victim_call.0),
+                );
             }
         }
     }
@@ -676,25 +957,56 @@ async fn read_and_patch_own_user() {
             let ctx = format!("{role} of {co:?} GET own user");
             let got = w.app.json(Method::GET, &path, &me.token, None).await;
             if !r.check(&ctx, &got, Y, 200) {
-                r.fact(&ctx, got.1["user_type"] == json!(role), format!("user_type {}", got.1["user_type"]));
+                r.fact(
+                    &ctx,
+                    got.1["user_type"] == json!(role),
+                    format!("user_type {}", got.1["user_type"]),
+                );
             }
             let ctx = format!("{role} of {co:?} PATCH own names");
-            let got = w.app.json(Method::PATCH, &path, &me.token, Some(json!({"first_name": "Me", "last_name": role}))).await;
+            let got = w
+                .app
+                .json(
+                    Method::PATCH,
+                    &path,
+                    &me.token,
+                    Some(json!({"first_name": "Me", "last_name": role})),
+                )
+                .await;
             r.check(&ctx, &got, Y, 200);
             let after = w.snapshot(&path).await;
-            r.fact(&ctx, after["body"]["first_name"] == json!("Me"), format!("not saved: {after}"));
+            r.fact(
+                &ctx,
+                after["body"]["first_name"] == json!("Me"),
+                format!("not saved: {after}"),
+            );
 
             // Changing one's own role is a user-admin act: only ADMIN may make someone ADMIN.
             let ctx = format!("{role} of {co:?} PATCH own user_type to ADMIN");
             let before = w.snapshot(&path).await;
-            let got = w.app.json(Method::PATCH, &path, &me.token, Some(json!({"user_type": "ADMIN"}))).await;
+            let got = w
+                .app
+                .json(
+                    Method::PATCH,
+                    &path,
+                    &me.token,
+                    Some(json!({"user_type": "ADMIN"})),
+                )
+                .await;
             let after = w.snapshot(&path).await;
             if r.check(&ctx, &got, if role == "ADMIN" { Y } else { F }, 200) {
                 r.same(&ctx, &before, &after);
             }
             // The session still works after these edits.
-            let (s, _) = w.app.json(Method::GET, "/api/folders/", &me.token, None).await;
-            r.fact(&ctx, s == StatusCode::OK, format!("session broken after own patch: {s}"));
+            let (s, _) = w
+                .app
+                .json(Method::GET, "/api/folders/", &me.token, None)
+                .await;
+            r.fact(
+                &ctx,
+                s == StatusCode::OK,
+                format!("session broken after own patch: {s}"),
+            );
         }
     }
     r.finish();
@@ -710,22 +1022,52 @@ async fn client_admin_cannot_grant_global_roles() {
     for role in ["ADMIN", "OPERATOR"] {
         let ctx = format!("A's CLIENT ADMIN PATCH a CLIENT to {role}");
         let before = w.snapshot(&path).await;
-        let got = w.app.json(Method::PATCH, &path, ca, Some(json!({"user_type": role}))).await;
+        let got = w
+            .app
+            .json(Method::PATCH, &path, ca, Some(json!({"user_type": role})))
+            .await;
         r.check(&ctx, &got, F, 200);
         r.same(&ctx, &before, &w.snapshot(&path).await);
     }
-    for role in ["CLIENT ADMIN", "CLIENT OPERATOR", "CLIENT SERVICE", "CLIENT"] {
+    for role in [
+        "CLIENT ADMIN",
+        "CLIENT OPERATOR",
+        "CLIENT SERVICE",
+        "CLIENT",
+    ] {
         let ctx = format!("A's CLIENT ADMIN PATCH a CLIENT to {role}");
-        let got = w.app.json(Method::PATCH, &path, ca, Some(json!({"user_type": role}))).await;
+        let got = w
+            .app
+            .json(Method::PATCH, &path, ca, Some(json!({"user_type": role})))
+            .await;
         if !r.check(&ctx, &got, Y, 200) {
-            r.fact(&ctx, got.1["user_type"] == json!(role), format!("user_type {}", got.1["user_type"]));
+            r.fact(
+                &ctx,
+                got.1["user_type"] == json!(role),
+                format!("user_type {}", got.1["user_type"]),
+            );
         }
     }
     // Nor may it move a user of its own company into another one (no such field), or act on B.
-    let got = w.app.json(Method::PATCH, &path, ca, Some(json!({"company_id": w.b}))).await;
-    r.fact("PATCH company_id", got.0 == StatusCode::BAD_REQUEST && got.1["error_code"] == json!(3), format!("{got:?}"));
+    let got = w
+        .app
+        .json(Method::PATCH, &path, ca, Some(json!({"company_id": w.b})))
+        .await;
+    r.fact(
+        "PATCH company_id",
+        got.0 == StatusCode::BAD_REQUEST && got.1["error_code"] == json!(3),
+        format!("{got:?}"),
+    );
     let b_client = format!("/api/users/{}", w.users_b["CLIENT"].user_id);
-    let got = w.app.json(Method::PATCH, &b_client, ca, Some(json!({"first_name": "x"}))).await;
+    let got = w
+        .app
+        .json(
+            Method::PATCH,
+            &b_client,
+            ca,
+            Some(json!({"first_name": "x"})),
+        )
+        .await;
     r.check("A's CLIENT ADMIN PATCH B's CLIENT", &got, N, 200);
     r.finish();
 }
@@ -733,7 +1075,10 @@ async fn client_admin_cannot_grant_global_roles() {
 #[tokio::test]
 async fn client_service_session_is_long_lived() {
     let w = World::new().await;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let mut r = Report::default();
     for (email, long) in [
         ("client-service@a.example.com", true),
@@ -746,12 +1091,28 @@ async fn client_service_session_is_long_lived() {
         r.fact(email, s == StatusCode::OK, format!("login {s} {b}"));
         let exp = b["expire_date"].as_i64().unwrap_or(0);
         if long {
-            r.fact(email, exp >= now + 4 * 365 * 24 * 3600, format!("expire_date {exp} is not ≥ now + 4 years"));
-            r.fact(email, b["user"]["user_type"] == json!("CLIENT SERVICE"), "user_type");
+            r.fact(
+                email,
+                exp >= now + 4 * 365 * 24 * 3600,
+                format!("expire_date {exp} is not ≥ now + 4 years"),
+            );
+            r.fact(
+                email,
+                b["user"]["user_type"] == json!("CLIENT SERVICE"),
+                "user_type",
+            );
         } else {
-            r.fact(email, exp > now && exp <= now + 3600, format!("expire_date {exp} is not a short session"));
+            r.fact(
+                email,
+                exp > now && exp <= now + 3600,
+                format!("expire_date {exp} is not a short session"),
+            );
         }
-        r.fact(email, b.get("password_hash").is_none() && b["user"].get("password_hash").is_none(), "password hash shown");
+        r.fact(
+            email,
+            b.get("password_hash").is_none() && b["user"].get("password_hash").is_none(),
+            "password hash shown",
+        );
     }
     r.finish();
 }

@@ -60,7 +60,9 @@ impl Error {
 impl From<crate::ports::StoreError> for Error {
     fn from(e: crate::ports::StoreError) -> Self {
         match e {
-            crate::ports::StoreError::Conflict => Self::InvalidValue("the object was changed concurrently; retry".into()),
+            crate::ports::StoreError::Conflict => {
+                Self::InvalidValue("the object was changed concurrently; retry".into())
+            }
             crate::ports::StoreError::Backend(e) => Self::Unexpected(e),
         }
     }

@@ -28,7 +28,13 @@ pub struct Item {
 impl Item {
     /// A new item without index keys or expiry.
     pub fn new(pk: impl Into<String>, sk: impl Into<String>, body: serde_json::Value) -> Self {
-        Self { pk: pk.into(), sk: sk.into(), index: [None, None, None], body, expires_at: None }
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+            index: [None, None, None],
+            body,
+            expires_at: None,
+        }
     }
 
     /// Fills index slot `n` (1-based).
@@ -60,7 +66,10 @@ pub struct Range {
 impl Range {
     /// Every item whose sort key starts with `p`.
     pub fn prefix(p: impl Into<String>) -> Self {
-        Self { prefix: Some(p.into()), ..Self::default() }
+        Self {
+            prefix: Some(p.into()),
+            ..Self::default()
+        }
     }
 }
 
@@ -78,6 +87,8 @@ pub enum Condition {
 }
 
 /// One write of a transaction.
+// A transaction holds a handful of writes for a moment; boxing the item would cost more than it saves.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Write {
     Put(Item, Condition),
@@ -106,7 +117,8 @@ pub trait Store: Send + Sync {
     /// Items of partition `pk` in `range`, in sort-key order.
     async fn query(&self, pk: &str, range: &Range) -> Result<Vec<Item>, StoreError>;
     /// Items whose index slot `n` (1-based) has partition `pk`, in index sort-key order.
-    async fn query_index(&self, n: usize, pk: &str, range: &Range) -> Result<Vec<Item>, StoreError>;
+    async fn query_index(&self, n: usize, pk: &str, range: &Range)
+    -> Result<Vec<Item>, StoreError>;
     /// All writes or none; any failed condition fails the whole with [`StoreError::Conflict`].
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError>;
 }

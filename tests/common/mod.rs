@@ -52,8 +52,17 @@ pub async fn spawn_with(config: shared::Config) -> TestApp {
         oz_api::serve::run(config, Some(tx)).await.expect("server");
     });
     let addr = rx.await.expect("server started");
-    let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { addr, client, data_dir, _dir: None, stop: Some(stop) }
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        addr,
+        client,
+        data_dir,
+        _dir: None,
+        stop: Some(stop),
+    }
 }
 
 impl TestApp {
@@ -72,7 +81,9 @@ impl TestApp {
 
     /// A request with the access token header.
     pub fn req(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(path)).header("X-Forensic-Access-Token", token)
+        self.client
+            .request(method, self.url(path))
+            .header("X-Forensic-Access-Token", token)
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
@@ -88,7 +99,10 @@ impl TestApp {
     pub async fn token(&self, email: &str, password: &str) -> String {
         let r = self.login(email, password).await;
         assert_eq!(r.status(), StatusCode::OK, "login {email}");
-        r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+        r.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub async fn admin_token(&self) -> String {
@@ -96,7 +110,13 @@ impl TestApp {
     }
 
     /// Sends a JSON request and returns status and body.
-    pub async fn json(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut r = self.req(method, path, token);
         if let Some(b) = body {
             r = r.json(&b);
@@ -105,35 +125,78 @@ impl TestApp {
     }
 
     pub async fn create_company(&self, admin: &str, name: &str) -> String {
-        let (s, b) = self.json(Method::POST, "/api/companies/", admin, Some(json!({"name": name}))).await;
+        let (s, b) = self
+            .json(
+                Method::POST,
+                "/api/companies/",
+                admin,
+                Some(json!({"name": name})),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         b["company_id"].as_str().unwrap().to_string()
     }
 
     /// Creates a user of `role` in `company` and returns `(user_id, token)`.
-    pub async fn user(&self, admin: &str, company: &str, role: &str, email: &str) -> (String, String) {
-        let body = json!({"email": email, "password": PASSWORD, "user_type": role, "company_id": company});
-        let (s, b) = self.json(Method::POST, "/api/users/", admin, Some(body)).await;
+    pub async fn user(
+        &self,
+        admin: &str,
+        company: &str,
+        role: &str,
+        email: &str,
+    ) -> (String, String) {
+        let body =
+            json!({"email": email, "password": PASSWORD, "user_type": role, "company_id": company});
+        let (s, b) = self
+            .json(Method::POST, "/api/users/", admin, Some(body))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
-        (b["user_id"].as_str().unwrap().to_string(), self.token(email, PASSWORD).await)
+        (
+            b["user_id"].as_str().unwrap().to_string(),
+            self.token(email, PASSWORD).await,
+        )
     }
 
     /// Sends a multipart upload to `path`.
-    pub async fn upload(&self, path: &str, token: &str, files: Vec<(&str, &str, Vec<u8>)>, payload: Option<Value>) -> (StatusCode, Value) {
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        files: Vec<(&str, &str, Vec<u8>)>,
+        payload: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut form = Form::new();
         for (key, name, bytes) in files {
-            form = form.part(key.to_string(), Part::bytes(bytes).file_name(name.to_string()));
+            form = form.part(
+                key.to_string(),
+                Part::bytes(bytes).file_name(name.to_string()),
+            );
         }
         if let Some(p) = payload {
             form = form.text("payload", p.to_string());
         }
-        read(self.req(Method::POST, path, token).multipart(form).send().await.unwrap()).await
+        read(
+            self.req(Method::POST, path, token)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 
     /// Creates a folder with one photo tagged `photo_selfie` and returns its JSON.
     pub async fn folder_with_photo(&self, token: &str) -> Value {
-        let payload = json!({"media:tags": {"photo": ["photo_selfie"]}, "folder:meta_data": {"case": "t"}});
-        let (s, b) = self.upload("/api/folders/", token, vec![("photo", "selfie.jpg", jpeg(64, 48))], Some(payload)).await;
+        let payload =
+            json!({"media:tags": {"photo": ["photo_selfie"]}, "folder:meta_data": {"case": "t"}});
+        let (s, b) = self
+            .upload(
+                "/api/folders/",
+                token,
+                vec![("photo", "selfie.jpg", jpeg(64, 48))],
+                Some(payload),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         b
     }
@@ -143,15 +206,31 @@ impl TestApp {
 pub async fn read(r: Response) -> (StatusCode, Value) {
     let s = r.status();
     let text = r.text().await.unwrap();
-    (s, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+    (
+        s,
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        },
+    )
 }
 
 /// Asserts an Oz error body with `code` and `status`.
 #[track_caller]
 pub fn assert_error(got: &(StatusCode, Value), status: u16, code: i64) {
     assert_eq!(got.0.as_u16(), status, "status; body {}", got.1);
-    assert_eq!(got.1["error_code"], json!(code), "error_code; body {}", got.1);
-    assert!(got.1["error_message"].is_string(), "error_message; body {}", got.1);
+    assert_eq!(
+        got.1["error_code"],
+        json!(code),
+        "error_code; body {}",
+        got.1
+    );
+    assert!(
+        got.1["error_message"].is_string(),
+        "error_message; body {}",
+        got.1
+    );
     assert!(got.1.get("details").is_some(), "details; body {}", got.1);
 }
 
@@ -190,8 +269,19 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut shared::Config)) -> TestApp
 
 impl TestApp {
     /// Sends a raw body (any bytes, any content type) with the token header when `token` is set.
-    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        let mut r = self.client.request(method, self.url(path)).header("content-type", content_type).body(body);
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut r = self
+            .client
+            .request(method, self.url(path))
+            .header("content-type", content_type)
+            .body(body);
         if let Some(t) = token {
             r = r.header("X-Forensic-Access-Token", t);
         }
@@ -200,15 +290,39 @@ impl TestApp {
 
     /// The ids of the folders `token` can list (up to 1000).
     pub async fn folder_ids(&self, token: &str) -> Vec<String> {
-        let (s, b) = self.json(Method::GET, "/api/folders/?limit=1000", token, None).await;
+        let (s, b) = self
+            .json(Method::GET, "/api/folders/?limit=1000", token, None)
+            .await;
         assert_eq!(s, StatusCode::OK, "{b}");
-        b["items"].as_array().unwrap().iter().map(|f| f["folder_id"].as_str().unwrap().to_string()).collect()
+        b["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["folder_id"].as_str().unwrap().to_string())
+            .collect()
     }
 
     /// `(media_id, tags)` of a folder's media, as `token` sees them.
     pub async fn media_of(&self, token: &str, folder_id: &str) -> Vec<(String, Value)> {
-        let (s, b) = self.json(Method::GET, &format!("/api/folders/{folder_id}?with_media=true"), token, None).await;
+        let (s, b) = self
+            .json(
+                Method::GET,
+                &format!("/api/folders/{folder_id}?with_media=true"),
+                token,
+                None,
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{b}");
-        b["media"].as_array().unwrap().iter().map(|m| (m["media_id"].as_str().unwrap().to_string(), m["tags"].clone())).collect()
+        b["media"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["media_id"].as_str().unwrap().to_string(),
+                    m["tags"].clone(),
+                )
+            })
+            .collect()
     }
 }

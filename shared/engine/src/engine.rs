@@ -23,6 +23,16 @@ use crate::sampling::box_shrink;
 /// Environment variable naming the models folder.
 pub const MODELS_DIR_ENV: &str = "OZ_MODELS_DIR";
 
+/// The six models (file stems in the models folder) and the fixed input shapes they run with.
+pub const MODELS: [(&str, &[usize]); 6] = [
+    ("fr_detect", &[1, 3, 240, 320]),
+    ("fr_landmark", &[1, 1, 64, 64]),
+    ("fr_feature", &[1, 3, 112, 112]),
+    ("fr_liveness", &[1, 3, 128, 128]),
+    ("fr_eye", &[1, 1, 24, 24]),
+    ("fr_pose", &[1, 3, 224, 224]),
+];
+
 /// Engine settings.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineConfig {
@@ -266,15 +276,7 @@ impl Engine {
     /// Loads the six models from `models_dir` with `config`. Models load in parallel.
     pub fn load_with(models_dir: &Path, config: EngineConfig) -> Result<Engine> {
         let start = Instant::now();
-        let specs: [(&'static str, &[usize]); 6] = [
-            ("fr_detect", &[1, 3, 240, 320]),
-            ("fr_landmark", &[1, 1, 64, 64]),
-            ("fr_feature", &[1, 3, 112, 112]),
-            ("fr_liveness", &[1, 3, 128, 128]),
-            ("fr_eye", &[1, 1, 24, 24]),
-            ("fr_pose", &[1, 3, 224, 224]),
-        ];
-        let mut models = specs
+        let mut models = MODELS
             .par_iter()
             .map(|(name, shape)| Model::load(models_dir, name, shape))
             .collect::<Result<Vec<_>>>()?

@@ -30,7 +30,11 @@ impl Error {
 
 /// A response with the Oz error body.
 pub fn error_response(code: u16, status: StatusCode, message: String) -> Response {
-    (status, Json(json!({ "error_code": code, "error_message": message, "details": null }))).into_response()
+    (
+        status,
+        Json(json!({ "error_code": code, "error_message": message, "details": null })),
+    )
+        .into_response()
 }
 
 impl IntoResponse for Error {
@@ -47,7 +51,11 @@ impl IntoResponse for Error {
 
 /// 405 for a known path with the wrong method.
 pub async fn method_not_allowed() -> Response {
-    error_response(1, StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this path".into())
+    error_response(
+        1,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this path".into(),
+    )
 }
 
 /// 404 for an unknown path.

@@ -19,12 +19,17 @@ const TOKEN_HEADERS: [&str; 2] = ["x-forensic-access-token", "x-forensics-access
 pub fn access_token(headers: &HeaderMap) -> Result<&str> {
     for name in TOKEN_HEADERS {
         if let Some(v) = headers.get(name) {
-            return v.to_str().map(str::trim).map_err(|_| Error::AuthInvalid("malformed access token header".into()));
+            return v
+                .to_str()
+                .map(str::trim)
+                .map_err(|_| Error::AuthInvalid("malformed access token header".into()));
         }
     }
     match headers.get(http::header::AUTHORIZATION) {
         Some(v) => {
-            let v = v.to_str().map_err(|_| Error::AuthInvalid("malformed Authorization header".into()))?;
+            let v = v
+                .to_str()
+                .map_err(|_| Error::AuthInvalid("malformed Authorization header".into()))?;
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
                 .map(str::trim)
@@ -54,8 +59,13 @@ pub fn json_error(e: serde_json::Error) -> Error {
     use serde_json::error::Category;
     let msg = e.to_string();
     match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => Error::InvalidStructure(format!("malformed JSON: {msg}")),
-        Category::Data if msg.starts_with("invalid type") => Error::InvalidType(msg),
+        Category::Syntax | Category::Eof | Category::Io => {
+            Error::InvalidStructure(format!("malformed JSON: {msg}"))
+        }
+        // serde reads a struct from an array too; a list where an object belongs is a type error.
+        Category::Data if msg.starts_with("invalid type") || msg.contains("expected struct") => {
+            Error::InvalidType(msg)
+        }
         Category::Data if msg.starts_with("missing field") || msg.starts_with("unknown field") => {
             Error::InvalidStructure(msg)
         }
@@ -68,9 +78,9 @@ pub async fn read_bounded(body: axum::body::Body, limit: usize) -> Result<bytes:
     let limited = http_body_util::Limited::new(body, limit);
     match limited.collect().await {
         Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            Err(Error::TooLarge(format!("body is larger than {limit} bytes")))
-        }
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Error::TooLarge(format!(
+            "body is larger than {limit} bytes"
+        ))),
         Err(e) => Err(Error::InvalidStructure(format!("could not read body: {e}"))),
     }
 }
@@ -86,7 +96,9 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for JsonBody<T> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::InvalidStructure("a JSON body is required".into()));
         }
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(json_error)
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(json_error)
     }
 }
 
@@ -107,13 +119,21 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
 impl QueryPairs {
     /// The last value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// `key` parsed as `T`, with an Oz error naming the key when it does not parse.
     pub fn parse<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>> {
         self.get(key)
-            .map(|v| v.parse().map_err(|_| Error::invalid(format!("query parameter {key}={v:?} is not valid"))))
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    Error::invalid(format!("query parameter {key}={v:?} is not valid"))
+                })
+            })
             .transpose()
     }
 
@@ -123,7 +143,9 @@ impl QueryPairs {
             None => Ok(default),
             Some("true" | "1" | "yes") => Ok(true),
             Some("false" | "0" | "no") => Ok(false),
-            Some(v) => Err(Error::invalid(format!("query parameter {key}={v:?} must be true or false"))),
+            Some(v) => Err(Error::invalid(format!(
+                "query parameter {key}={v:?} must be true or false"
+            ))),
         }
     }
 
@@ -132,9 +154,15 @@ impl QueryPairs {
         let d = crate::app::Page::default();
         let limit = self.parse::<usize>("limit")?.unwrap_or(d.limit);
         if limit == 0 || limit > crate::app::Page::MAX_LIMIT {
-            return Err(Error::invalid(format!("limit must be 1 to {}", crate::app::Page::MAX_LIMIT)));
+            return Err(Error::invalid(format!(
+                "limit must be 1 to {}",
+                crate::app::Page::MAX_LIMIT
+            )));
         }
-        Ok(crate::app::Page { offset: self.parse("offset")?.unwrap_or(0), limit })
+        Ok(crate::app::Page {
+            offset: self.parse("offset")?.unwrap_or(0),
+            limit,
+        })
     }
 }
 

@@ -28,39 +28,65 @@ impl FromRequest<Arc<App>> for MultipartUpload {
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self> {
         let limits = app.config.limits;
         let mut mp = Multipart::from_request(req, app).await.map_err(|e| {
-            Error::InvalidStructure(format!("expected a multipart/form-data body with a `payload` part: {}", e.body_text()))
+            Error::InvalidStructure(format!(
+                "expected a multipart/form-data body with a `payload` part: {}",
+                e.body_text()
+            ))
         })?;
         let mut files = Vec::new();
         let mut payload = None;
         while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
             let key = field.name().unwrap_or_default().to_string();
             let is_payload = key == "payload";
-            let limit = if is_payload { limits.max_json_bytes } else { limits.max_file_bytes };
+            let limit = if is_payload {
+                limits.max_json_bytes
+            } else {
+                limits.max_file_bytes
+            };
             if !is_payload && files.len() == limits.max_files {
-                return Err(Error::TooLarge(format!("at most {} files per request", limits.max_files)));
+                return Err(Error::TooLarge(format!(
+                    "at most {} files per request",
+                    limits.max_files
+                )));
             }
             if key.is_empty() || key.len() > 128 {
-                return Err(Error::InvalidStructure("every multipart part needs a form name of 1 to 128 bytes".into()));
+                return Err(Error::InvalidStructure(
+                    "every multipart part needs a form name of 1 to 128 bytes".into(),
+                ));
             }
             let file_name = field.file_name().unwrap_or_default().to_string();
             let mut buf = BytesMut::new();
             while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                 if buf.len() + chunk.len() > limit {
-                    let what = if is_payload { "payload part".to_string() } else { format!("file {file_name:?}") };
-                    return Err(Error::TooLarge(format!("{what} is larger than {limit} bytes")));
+                    let what = if is_payload {
+                        "payload part".to_string()
+                    } else {
+                        format!("file {file_name:?}")
+                    };
+                    return Err(Error::TooLarge(format!(
+                        "{what} is larger than {limit} bytes"
+                    )));
                 }
                 buf.extend_from_slice(&chunk);
             }
             if is_payload {
                 if payload.is_some() {
-                    return Err(Error::InvalidStructure("more than one `payload` part".into()));
+                    return Err(Error::InvalidStructure(
+                        "more than one `payload` part".into(),
+                    ));
                 }
                 payload = Some(serde_json::from_slice(&buf).map_err(json_error)?);
             } else {
                 if files.iter().any(|f: &UploadFile| f.form_key == key) {
-                    return Err(Error::InvalidStructure(format!("two files under the form key {key:?}")));
+                    return Err(Error::InvalidStructure(format!(
+                        "two files under the form key {key:?}"
+                    )));
                 }
-                files.push(UploadFile { form_key: key, file_name, bytes: buf.freeze() });
+                files.push(UploadFile {
+                    form_key: key,
+                    file_name,
+                    bytes: buf.freeze(),
+                });
             }
         }
         Upload::new(files, payload).map(MultipartUpload)

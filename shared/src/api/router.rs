@@ -36,17 +36,34 @@ impl Function {
     fn routes(self) -> Router<Arc<App>> {
         match self {
             Self::Auth => Router::new()
-                .route("/api/authorize/auth", post(auth::login).delete(auth::logout))
+                .route(
+                    "/api/authorize/auth",
+                    post(auth::login).delete(auth::logout),
+                )
                 .route("/api/authorize/refresh", post(auth::refresh)),
             Self::Admin => Router::new()
-                .route("/api/companies", get(companies::list).post(companies::create))
-                .route("/api/companies/{id}", get(companies::get).patch(companies::update).delete(companies::delete))
+                .route(
+                    "/api/companies",
+                    get(companies::list).post(companies::create),
+                )
+                .route(
+                    "/api/companies/{id}",
+                    get(companies::get)
+                        .patch(companies::update)
+                        .delete(companies::delete),
+                )
                 .route("/api/users", get(users::list).post(users::create))
-                .route("/api/users/{id}", get(users::get).patch(users::update).delete(users::delete))
+                .route(
+                    "/api/users/{id}",
+                    get(users::get).patch(users::update).delete(users::delete),
+                )
                 .route("/api/users/{id}/meta_data", any(metadata::handle)),
             Self::Folders => Router::new()
                 .route("/api/folders", get(folders::list).post(folders::create))
-                .route("/api/folders/{id}", get(folders::get).delete(folders::delete))
+                .route(
+                    "/api/folders/{id}",
+                    get(folders::get).delete(folders::delete),
+                )
                 .route("/api/folders/{id}/media", post(folders::add_media))
                 .route("/api/folders/{id}/meta_data", any(metadata::handle))
                 .route("/api/media/{id}", get(media::get).patch(media::update))
@@ -60,7 +77,10 @@ impl Function {
 /// Refuses a body whose declared length is over the limit before reading any of it.
 async fn declared_length(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let limit = app.config.limits.max_body_bytes;
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return axum::response::IntoResponse::into_response(Error::TooLarge(format!(
             "request body is larger than {limit} bytes"
@@ -92,7 +112,11 @@ pub fn router(app: Arc<App>, functions: &[Function]) -> NormalizePath<Router> {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(app.clone(), declared_length))
         .layer(CatchPanicLayer::custom(|_| {
-            error_response(0, StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            error_response(
+                0,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error".into(),
+            )
         }))
         .layer(middleware::from_fn(log_request))
         .with_state(app);

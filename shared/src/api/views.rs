@@ -41,7 +41,10 @@ pub async fn folder(app: &App, v: &FolderView, with_analyses: bool) -> Result<Va
     if with_analyses {
         extra.insert("analyses".into(), Value::Array(Vec::new()));
     }
-    Ok(merge(serde_json::to_value(&v.folder).unwrap_or_default(), Value::Object(extra)))
+    Ok(merge(
+        serde_json::to_value(&v.folder).unwrap_or_default(),
+        Value::Object(extra),
+    ))
 }
 
 /// `{"items": [...], "total": n}`.

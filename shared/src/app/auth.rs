@@ -4,8 +4,10 @@
 //! naming a session. The session item carries the sliding idle expiry, so a token can be revoked
 //! (logout, refresh, user deleted) and its life extended without issuing a new JWT.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -52,7 +54,10 @@ pub struct TokenPair {
 impl Tokens {
     /// Keys from an HMAC secret.
     pub fn new(secret: &[u8]) -> Self {
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
     }
 
     fn issue(&self, s: &Session) -> Result<String> {
@@ -98,7 +103,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Checks the password policy: 8 to 256 characters.
@@ -115,7 +124,11 @@ fn refresh_hash(token: &str) -> String {
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 impl App {
@@ -124,8 +137,11 @@ impl App {
         let bad = || Error::AuthInvalid("wrong email or password".into());
         let user = match self.store.get(&repo::email_pk(email), META).await? {
             Some(claim) => {
-                let id: UserId = serde_json::from_value(claim.body["user_id"].clone()).map_err(|_| bad())?;
-                repo::get_meta::<StoredUser>(&*self.store, &repo::user_pk(id), "user").await.ok()
+                let id: UserId =
+                    serde_json::from_value(claim.body["user_id"].clone()).map_err(|_| bad())?;
+                repo::get_meta::<StoredUser>(&*self.store, &repo::user_pk(id), "user")
+                    .await
+                    .ok()
             }
             None => None,
         };
@@ -146,8 +162,15 @@ impl App {
     async fn open_session(&self, user: User, replaces: Option<SessionId>) -> Result<TokenPair> {
         let now = now_secs();
         let long_lived = user.user_type == Role::ClientService;
-        let ttl = if long_lived { self.config.session_longlive_ttl } else { self.config.session_ttl };
-        let refresh_token = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, rand::random::<[u8; 32]>());
+        let ttl = if long_lived {
+            self.config.session_longlive_ttl
+        } else {
+            self.config.session_ttl
+        };
+        let refresh_token = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            rand::random::<[u8; 32]>(),
+        );
         let session = Session {
             session_id: SessionId::new(),
             user_id: user.user_id,
@@ -158,7 +181,9 @@ impl App {
             refreshed: false,
             long_lived,
         };
-        self.store.put(repo::session_item(&session), Condition::NotExists).await?;
+        self.store
+            .put(repo::session_item(&session), Condition::NotExists)
+            .await?;
         Ok(TokenPair {
             access_token: self.tokens.issue(&session)?,
             expire_token: refresh_token,
@@ -173,34 +198,50 @@ impl App {
             .map_err(|_| Error::AuthInvalid("session is closed".into()))
     }
 
-    /// Turns an access token into the calling [`Actor`], sliding the session's expiry forward.
-    pub async fn authenticate(&self, token: &str) -> Result<Actor> {
-        let claims = self.tokens.verify(token, true)?;
-        let mut session = self.session(claims.sid).await?;
-        if session.user_id != claims.sub {
-            return Err(Error::AuthInvalid("token does not match its session".into()));
-        }
-        let now = now_secs();
-        if now >= session.expires_at {
-            return Err(Error::AuthExpired);
-        }
-        let user: StoredUser = repo::get_meta(&*self.store, &repo::user_pk(session.user_id), "user")
+    /// The session's user, if it still exists and is active.
+    async fn active_user(&self, id: UserId) -> Result<StoredUser> {
+        let user: StoredUser = repo::get_meta(&*self.store, &repo::user_pk(id), "user")
             .await
             .map_err(|_| Error::AuthInvalid("user no longer exists".into()))?;
         if !user.user.is_active {
             return Err(Error::AuthInvalid("user is deactivated".into()));
         }
-        let ttl = if session.long_lived { self.config.session_longlive_ttl } else { self.config.session_ttl };
+        Ok(user)
+    }
+
+    /// Turns an access token into the calling [`Actor`], sliding the session's expiry forward.
+    pub async fn authenticate(&self, token: &str) -> Result<Actor> {
+        let claims = self.tokens.verify(token, true)?;
+        let mut session = self.session(claims.sid).await?;
+        if session.user_id != claims.sub {
+            return Err(Error::AuthInvalid(
+                "token does not match its session".into(),
+            ));
+        }
+        let now = now_secs();
+        if now >= session.expires_at {
+            return Err(Error::AuthExpired);
+        }
+        let user = self.active_user(session.user_id).await?;
+        let ttl = if session.long_lived {
+            self.config.session_longlive_ttl
+        } else {
+            self.config.session_ttl
+        };
         let slid = now + ttl.as_secs() as i64;
         // First use of a refreshed pair retires the pair it replaced; writes are throttled to
         // one per 10 s of sliding so that reads stay reads.
         if let Some(old) = session.replaces.take() {
             self.store.delete(&repo::session_pk(old), META).await?;
             session.expires_at = slid;
-            self.store.put(repo::session_item(&session), Condition::Exists).await?;
+            self.store
+                .put(repo::session_item(&session), Condition::Exists)
+                .await?;
         } else if slid - session.expires_at >= 10 {
             session.expires_at = slid;
-            self.store.put(repo::session_item(&session), Condition::Exists).await?;
+            self.store
+                .put(repo::session_item(&session), Condition::Exists)
+                .await?;
         }
         Ok(Actor {
             user_id: user.user.user_id,
@@ -215,22 +256,27 @@ impl App {
     pub async fn refresh(&self, access_token: &str, expire_token: &str) -> Result<TokenPair> {
         let claims = self.tokens.verify(access_token, false)?;
         let session = self.session(claims.sid).await?;
-        if session.refreshed || !constant_time_eq(&session.refresh_hash, &refresh_hash(expire_token)) {
-            return Err(Error::AuthInvalid("expire_token is not valid for this session".into()));
+        if session.refreshed
+            || !constant_time_eq(&session.refresh_hash, &refresh_hash(expire_token))
+        {
+            return Err(Error::AuthInvalid(
+                "expire_token is not valid for this session".into(),
+            ));
         }
         if now_secs() >= session.refresh_expires_at {
             return Err(Error::AuthExpired);
         }
-        let user: StoredUser = repo::get_meta(&*self.store, &repo::user_pk(session.user_id), "user")
-            .await
-            .map_err(|_| Error::AuthInvalid("user no longer exists".into()))?;
-        if !user.user.is_active {
-            return Err(Error::AuthInvalid("user is deactivated".into()));
-        }
-        let spent = Session { refreshed: true, ..session.clone() };
+        let user = self.active_user(session.user_id).await?;
+        let spent = Session {
+            refreshed: true,
+            ..session.clone()
+        };
         // Conditional on `refreshed == false`: two concurrent refreshes cannot both succeed.
         self.store
-            .put(repo::session_item(&spent), Condition::FieldEquals("refreshed".into(), false.into()))
+            .put(
+                repo::session_item(&spent),
+                Condition::FieldEquals("refreshed".into(), false.into()),
+            )
             .await
             .map_err(|_| Error::AuthInvalid("expire_token was already used".into()))?;
         self.open_session(user.user, Some(session.session_id)).await
@@ -238,7 +284,9 @@ impl App {
 
     /// Closes the caller's session.
     pub async fn logout(&self, actor: &Actor) -> Result<()> {
-        self.store.delete(&repo::session_pk(actor.session_id), META).await?;
+        self.store
+            .delete(&repo::session_pk(actor.session_id), META)
+            .await?;
         Ok(())
     }
 
@@ -279,8 +327,17 @@ mod tests {
         };
         let jwt = t.issue(&s).unwrap();
         assert_eq!(t.verify(&jwt, true).unwrap().sid, s.session_id);
-        assert!(matches!(Tokens::new(b"another-key").verify(&jwt, true), Err(Error::AuthInvalid(_))));
-        let expired = t.issue(&Session { expires_at: 1, refresh_expires_at: 1, ..s.clone() }).unwrap();
+        assert!(matches!(
+            Tokens::new(b"another-key").verify(&jwt, true),
+            Err(Error::AuthInvalid(_))
+        ));
+        let expired = t
+            .issue(&Session {
+                expires_at: 1,
+                refresh_expires_at: 1,
+                ..s.clone()
+            })
+            .unwrap();
         assert!(matches!(t.verify(&expired, true), Err(Error::AuthExpired)));
         assert!(t.verify(&expired, false).is_ok());
     }

@@ -36,7 +36,9 @@ fn check_name(name: &str) -> Result<String> {
 }
 
 fn meta(v: Option<serde_json::Value>) -> Result<MetaData> {
-    v.map(crate::domain::metadata::parse).transpose().map(Option::unwrap_or_default)
+    v.map(crate::domain::metadata::parse)
+        .transpose()
+        .map(Option::unwrap_or_default)
 }
 
 impl App {
@@ -53,7 +55,9 @@ impl App {
             time_created: t,
             time_updated: t,
         };
-        self.store.put(repo::company_item(&c), Condition::NotExists).await?;
+        self.store
+            .put(repo::company_item(&c), Condition::NotExists)
+            .await?;
         Ok(c)
     }
 
@@ -66,19 +70,36 @@ impl App {
     }
 
     /// Companies the caller may see, filtered by a case-insensitive name substring.
-    pub async fn list_companies(&self, actor: &Actor, search: Option<&str>, page: Page) -> Result<(Vec<Company>, usize)> {
+    pub async fn list_companies(
+        &self,
+        actor: &Actor,
+        search: Option<&str>,
+        page: Page,
+    ) -> Result<(Vec<Company>, usize)> {
         let all: Vec<Company> = if actor.role.is_global() {
             repo::list_index(&*self.store, 1, "COMPANIES", &Range::default()).await?
         } else {
             vec![self.get_company(actor, actor.company_id).await?]
         };
         let needle = search.map(str::to_lowercase);
-        let hits = all.into_iter().filter(|c| needle.as_ref().is_none_or(|n| c.name.to_lowercase().contains(n))).collect();
+        let hits = all
+            .into_iter()
+            .filter(|c| {
+                needle
+                    .as_ref()
+                    .is_none_or(|n| c.name.to_lowercase().contains(n))
+            })
+            .collect();
         Ok(page.apply(hits))
     }
 
     /// Renames a company or replaces its metadata (ADMIN).
-    pub async fn update_company(&self, actor: &Actor, id: CompanyId, patch: CompanyPatch) -> Result<Company> {
+    pub async fn update_company(
+        &self,
+        actor: &Actor,
+        id: CompanyId,
+        patch: CompanyPatch,
+    ) -> Result<Company> {
         let mut c = self.get_company(actor, id).await?;
         actor.require_admin()?;
         if let Some(name) = patch.name {
@@ -88,7 +109,9 @@ impl App {
             c.meta_data = meta(patch.meta_data)?;
         }
         c.time_updated = now();
-        self.store.put(repo::company_item(&c), Condition::Exists).await?;
+        self.store
+            .put(repo::company_item(&c), Condition::Exists)
+            .await?;
         Ok(c)
     }
 
@@ -96,9 +119,15 @@ impl App {
     pub async fn delete_company(&self, actor: &Actor, id: CompanyId) -> Result<()> {
         self.get_company(actor, id).await?;
         actor.require_admin()?;
-        let users = self.store.query_index(2, &format!("COMPANY#{id}#USERS"), &Range::default()).await?;
+        let users = self
+            .store
+            .query_index(2, &format!("COMPANY#{id}#USERS"), &Range::default())
+            .await?;
         if !users.is_empty() {
-            return Err(Error::invalid(format!("company still has {} user(s); delete them first", users.len())));
+            return Err(Error::invalid(format!(
+                "company still has {} user(s); delete them first",
+                users.len()
+            )));
         }
         self.store.delete(&repo::company_pk(id), META).await?;
         Ok(())

@@ -50,16 +50,32 @@ impl App {
             time_updated: t,
         };
         let media = self.prepare_media(&folder, upload).await?;
-        let stored = self.store_media(&folder, media, Some(Write::Put(repo::folder_item(&folder), Condition::NotExists))).await?;
-        Ok(FolderView { folder, media: Some(stored) })
+        let stored = self
+            .store_media(
+                &folder,
+                media,
+                Some(Write::Put(repo::folder_item(&folder), Condition::NotExists)),
+            )
+            .await?;
+        Ok(FolderView {
+            folder,
+            media: Some(stored),
+        })
     }
 
     /// Adds uploaded media to an existing folder.
-    pub async fn add_media(&self, actor: &Actor, id: FolderId, upload: Upload) -> Result<Vec<Media>> {
+    pub async fn add_media(
+        &self,
+        actor: &Actor,
+        id: FolderId,
+        upload: Upload,
+    ) -> Result<Vec<Media>> {
         let folder = self.get_folder(actor, id).await?;
         actor.require_folder_write()?;
         if upload.folder_meta.is_some() {
-            return Err(Error::InvalidStructure("folder:meta_data is only accepted when creating a folder".into()));
+            return Err(Error::InvalidStructure(
+                "folder:meta_data is only accepted when creating a folder".into(),
+            ));
         }
         let media = self.prepare_media(&folder, upload).await?;
         let existing = Write::Put(repo::folder_item(&folder), Condition::Exists);
@@ -67,10 +83,17 @@ impl App {
     }
 
     /// Stores the blobs, then the items in one transaction; on failure removes the blobs again.
-    async fn store_media(&self, folder: &Folder, media: Vec<NewMedia>, also: Option<Write>) -> Result<Vec<Media>> {
+    async fn store_media(
+        &self,
+        folder: &Folder,
+        media: Vec<NewMedia>,
+        also: Option<Write>,
+    ) -> Result<Vec<Media>> {
         let mut writes: Vec<Write> = also.into_iter().collect();
         for m in &media {
-            self.blobs.put(&m.media.object_key(), m.bytes.clone(), m.mime).await?;
+            self.blobs
+                .put(&m.media.object_key(), m.bytes.clone(), m.mime)
+                .await?;
             writes.push(Write::Put(repo::media_item(&m.media), Condition::NotExists));
         }
         if let Err(e) = self.store.transact(writes).await {
@@ -89,18 +112,36 @@ impl App {
     /// The folder, if the caller may see it.
     pub async fn get_folder(&self, actor: &Actor, id: FolderId) -> Result<Folder> {
         let f: Folder = repo::get_meta(&*self.store, &repo::folder_pk(id), "folder").await?;
-        if actor.sees_folder(&f) { Ok(f) } else { Err(Error::NotFound("folder")) }
+        if actor.sees_folder(&f) {
+            Ok(f)
+        } else {
+            Err(Error::NotFound("folder"))
+        }
     }
 
     /// The folder with its media when `with_media`.
-    pub async fn folder_view(&self, actor: &Actor, id: FolderId, with_media: bool) -> Result<FolderView> {
+    pub async fn folder_view(
+        &self,
+        actor: &Actor,
+        id: FolderId,
+        with_media: bool,
+    ) -> Result<FolderView> {
         let folder = self.get_folder(actor, id).await?;
-        let media = if with_media { Some(repo::folder_media(&*self.store, id).await?) } else { None };
+        let media = if with_media {
+            Some(repo::folder_media(&*self.store, id).await?)
+        } else {
+            None
+        };
         Ok(FolderView { folder, media })
     }
 
     /// Folders the caller may see, filtered and paged.
-    pub async fn list_folders(&self, actor: &Actor, f: &FolderFilter, with_media: bool) -> Result<(Vec<FolderView>, usize)> {
+    pub async fn list_folders(
+        &self,
+        actor: &Actor,
+        f: &FolderFilter,
+        with_media: bool,
+    ) -> Result<(Vec<FolderView>, usize)> {
         let range = Range {
             prefix: None,
             from: f.time_min.map(time_key),
@@ -117,7 +158,10 @@ impl App {
         let folders: Vec<Folder> = repo::list_index(&*self.store, n, &pk, &range).await?;
         let status_ok = |s: FolderStatus| {
             f.resolution_status.as_ref().is_none_or(|list| {
-                let name = serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                let name = serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
                 list.iter().any(|x| x.eq_ignore_ascii_case(&name))
             })
         };
@@ -127,12 +171,20 @@ impl App {
             .filter(|x| f.company_id.is_none_or(|c| x.company_id == c))
             .filter(|x| f.user_id.is_none_or(|u| x.user_id == u))
             .filter(|x| status_ok(x.resolution_status))
-            .filter(|x| f.meta.iter().all(|(k, v)| metadata::matches(&x.meta_data, k, v)))
+            .filter(|x| {
+                f.meta
+                    .iter()
+                    .all(|(k, v)| metadata::matches(&x.meta_data, k, v))
+            })
             .collect();
         let (page, total) = f.page.apply(hits);
         let mut out = Vec::with_capacity(page.len());
         for folder in page {
-            let media = if with_media { Some(repo::folder_media(&*self.store, folder.folder_id).await?) } else { None };
+            let media = if with_media {
+                Some(repo::folder_media(&*self.store, folder.folder_id).await?)
+            } else {
+                None
+            };
             out.push(FolderView { folder, media });
         }
         Ok((out, total))
@@ -143,25 +195,40 @@ impl App {
         let folder = self.get_folder(actor, id).await?;
         actor.require_folder_delete()?;
         let pk = repo::folder_pk(id);
-        let mut writes = vec![Write::Delete { pk: pk.clone(), sk: META.into() }];
+        let mut writes = vec![Write::Delete {
+            pk: pk.clone(),
+            sk: META.into(),
+        }];
         for item in self.store.query(&pk, &Range::default()).await? {
             if item.sk != META {
-                writes.push(Write::Delete { pk: item.pk, sk: item.sk });
+                writes.push(Write::Delete {
+                    pk: item.pk,
+                    sk: item.sk,
+                });
             }
         }
         self.store.transact(writes).await?;
-        self.blobs.delete_prefix(&format!("{}/{}/", folder.company_id, id)).await?;
+        self.blobs
+            .delete_prefix(&format!("{}/{}/", folder.company_id, id))
+            .await?;
         tracing::info!(folder_id = %id, "deleted folder");
         Ok(())
     }
 
     /// Saves a folder's new `meta_data`.
-    pub async fn save_folder_meta(&self, actor: &Actor, id: FolderId, md: MetaData) -> Result<MetaData> {
+    pub async fn save_folder_meta(
+        &self,
+        actor: &Actor,
+        id: FolderId,
+        md: MetaData,
+    ) -> Result<MetaData> {
         let mut f = self.get_folder(actor, id).await?;
         actor.require_folder_write()?;
         f.meta_data = md;
         f.time_updated = now();
-        self.store.put(repo::folder_item(&f), Condition::Exists).await?;
+        self.store
+            .put(repo::folder_item(&f), Condition::Exists)
+            .await?;
         Ok(f.meta_data)
     }
 }

@@ -7,8 +7,8 @@ use media_decode::DecodeError;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::repo;
 use super::App;
+use super::repo;
 use crate::config::InputLimits;
 use crate::domain::clock::now;
 use crate::domain::media::{media_type, technical_meta_data};
@@ -43,11 +43,16 @@ pub struct NewMedia {
     pub mime: &'static str,
 }
 
-fn keyed_object(payload: &mut serde_json::Map<String, Value>, key: &str) -> Result<BTreeMap<String, Value>> {
+fn keyed_object(
+    payload: &mut serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<BTreeMap<String, Value>> {
     match payload.remove(key) {
         None | Some(Value::Null) => Ok(BTreeMap::new()),
         Some(Value::Object(m)) => Ok(m.into_iter().collect()),
-        Some(_) => Err(Error::InvalidType(format!("payload {key:?} must be an object keyed by form field"))),
+        Some(_) => Err(Error::InvalidType(format!(
+            "payload {key:?} must be an object keyed by form field"
+        ))),
     }
 }
 
@@ -61,35 +66,50 @@ impl Upload {
         };
         let mut tags = BTreeMap::new();
         for (k, v) in keyed_object(&mut payload, "media:tags")? {
-            let list: Vec<String> = serde_json::from_value(v)
-                .map_err(|_| Error::InvalidType(format!("media:tags.{k} must be a list of strings")))?;
+            let list: Vec<String> = serde_json::from_value(v).map_err(|_| {
+                Error::InvalidType(format!("media:tags.{k} must be a list of strings"))
+            })?;
             tags.insert(k, list);
         }
         let mut media_meta = BTreeMap::new();
         for (k, v) in keyed_object(&mut payload, "media:meta_data")? {
             media_meta.insert(k, metadata::parse(v)?);
         }
-        let folder_meta = payload.remove("folder:meta_data").filter(|v| !v.is_null()).map(metadata::parse).transpose()?;
+        let folder_meta = payload
+            .remove("folder:meta_data")
+            .filter(|v| !v.is_null())
+            .map(metadata::parse)
+            .transpose()?;
         let analyses = payload.remove("analyses").filter(|v| !v.is_null());
         payload.remove("resolution_endpoint");
         if let Some(k) = payload.keys().next() {
-            return Err(Error::InvalidStructure(format!("unknown payload field {k:?}")));
+            return Err(Error::InvalidStructure(format!(
+                "unknown payload field {k:?}"
+            )));
         }
         for k in tags.keys().chain(media_meta.keys()) {
             if !files.iter().any(|f| &f.form_key == k) {
-                return Err(Error::invalid(format!("payload names form field {k:?}, but no file was sent under it")));
+                return Err(Error::invalid(format!(
+                    "payload names form field {k:?}, but no file was sent under it"
+                )));
             }
         }
-        Ok(Self { files, tags, media_meta, folder_meta, analyses })
+        Ok(Self {
+            files,
+            tags,
+            media_meta,
+            folder_meta,
+            analyses,
+        })
     }
 }
 
 /// Turns a decoder refusal into the API error for file `name`.
 fn decode_error(name: &str, e: DecodeError) -> Error {
     match e {
-        DecodeError::Unrecognised => {
-            Error::InvalidType(format!("file {name:?} is not a JPEG, PNG or WebP image, an MP4/MOV video or a ZIP shot set"))
-        }
+        DecodeError::Unrecognised => Error::InvalidType(format!(
+            "file {name:?} is not a JPEG, PNG or WebP image, an MP4/MOV video or a ZIP shot set"
+        )),
         DecodeError::UnsupportedCodec(m) => Error::InvalidType(format!("file {name:?}: {m}")),
         DecodeError::LimitExceeded(m) => Error::TooLarge(format!("file {name:?}: {m}")),
         other => Error::invalid(format!("file {name:?} cannot be decoded: {other}")),
@@ -97,8 +117,18 @@ fn decode_error(name: &str, e: DecodeError) -> Error {
 }
 
 /// Checks one file's content and builds its media object (CPU-bound: decodes the content).
-fn check_file(folder: &Folder, f: UploadFile, tags: Vec<String>, meta: MetaData, limits: &InputLimits) -> Result<NewMedia> {
-    let name = if f.file_name.is_empty() { f.form_key.clone() } else { f.file_name.clone() };
+fn check_file(
+    folder: &Folder,
+    f: UploadFile,
+    tags: Vec<String>,
+    meta: MetaData,
+    limits: &InputLimits,
+) -> Result<NewMedia> {
+    let name = if f.file_name.is_empty() {
+        f.form_key.clone()
+    } else {
+        f.file_name.clone()
+    };
     if f.bytes.is_empty() {
         return Err(Error::invalid(format!("file {name:?} is empty")));
     }
@@ -129,14 +159,23 @@ fn check_file(folder: &Folder, f: UploadFile, tags: Vec<String>, meta: MetaData,
 
 impl App {
     /// Validates every file of `upload` for `folder`; any bad file refuses the whole upload.
-    pub(crate) async fn prepare_media(&self, folder: &Folder, upload: Upload) -> Result<Vec<NewMedia>> {
+    pub(crate) async fn prepare_media(
+        &self,
+        folder: &Folder,
+        upload: Upload,
+    ) -> Result<Vec<NewMedia>> {
         if upload.files.is_empty() {
             return Ok(Vec::new());
         }
         let limits = self.config.limits;
         let folder = folder.clone();
         tokio::task::spawn_blocking(move || {
-            let Upload { files, mut tags, mut media_meta, .. } = upload;
+            let Upload {
+                files,
+                mut tags,
+                mut media_meta,
+                ..
+            } = upload;
             files
                 .into_iter()
                 .map(|f| {
@@ -153,32 +192,51 @@ impl App {
     /// The media, if the caller may see its folder.
     pub async fn get_media(&self, actor: &Actor, id: MediaId) -> Result<Media> {
         let m = repo::get_media(&*self.store, id).await?;
-        self.get_folder(actor, m.folder_id).await.map_err(|_| Error::NotFound("media"))?;
+        self.get_folder(actor, m.folder_id)
+            .await
+            .map_err(|_| Error::NotFound("media"))?;
         Ok(m)
     }
 
     /// Replaces the media's tags.
-    pub async fn set_media_tags(&self, actor: &Actor, id: MediaId, new_tags: Vec<String>) -> Result<Media> {
+    pub async fn set_media_tags(
+        &self,
+        actor: &Actor,
+        id: MediaId,
+        new_tags: Vec<String>,
+    ) -> Result<Media> {
         let mut m = self.get_media(actor, id).await?;
         actor.require_folder_write()?;
         m.tags = tags::validate(&new_tags, m.media_type == MediaType::ImageFolder)?;
         m.time_updated = now();
-        self.store.put(repo::media_item(&m), Condition::Exists).await?;
+        self.store
+            .put(repo::media_item(&m), Condition::Exists)
+            .await?;
         Ok(m)
     }
 
     /// Saves a media's new `meta_data`.
-    pub async fn save_media_meta(&self, actor: &Actor, id: MediaId, md: MetaData) -> Result<MetaData> {
+    pub async fn save_media_meta(
+        &self,
+        actor: &Actor,
+        id: MediaId,
+        md: MetaData,
+    ) -> Result<MetaData> {
         let mut m = self.get_media(actor, id).await?;
         actor.require_folder_write()?;
         m.meta_data = md;
         m.time_updated = now();
-        self.store.put(repo::media_item(&m), Condition::Exists).await?;
+        self.store
+            .put(repo::media_item(&m), Condition::Exists)
+            .await?;
         Ok(m.meta_data)
     }
 
     /// A short-lived URL to the media's bytes.
     pub async fn media_url(&self, m: &Media) -> Result<String> {
-        Ok(self.blobs.presign_get(&m.object_key(), self.config.file_url_ttl).await?)
+        Ok(self
+            .blobs
+            .presign_get(&m.object_key(), self.config.file_url_ttl)
+            .await?)
     }
 }

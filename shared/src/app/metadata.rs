@@ -1,10 +1,10 @@
 //! The `meta_data` sub-resource shared by users, folders and media: read, replace, merge, clear.
 
 use super::App;
+use crate::Result;
 use crate::domain::metadata;
 use crate::domain::objects::MetaData;
 use crate::domain::{Actor, FolderId, MediaId, UserId};
-use crate::Result;
 
 /// Which object's `meta_data` a request addresses.
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +33,12 @@ impl App {
     }
 
     /// Applies `change` and returns the new `meta_data`.
-    pub async fn change_meta(&self, actor: &Actor, target: MetaTarget, change: MetaChange) -> Result<MetaData> {
+    pub async fn change_meta(
+        &self,
+        actor: &Actor,
+        target: MetaTarget,
+        change: MetaChange,
+    ) -> Result<MetaData> {
         let current = self.get_meta(actor, target).await?;
         let next = match change {
             MetaChange::Replace(m) => m,

@@ -44,13 +44,23 @@ impl Page {
     /// Cuts `items` to this page; returns the page and the total before cutting.
     pub fn apply<T>(self, items: Vec<T>) -> (Vec<T>, usize) {
         let total = items.len();
-        (items.into_iter().skip(self.offset).take(self.limit).collect(), total)
+        (
+            items
+                .into_iter()
+                .skip(self.offset)
+                .take(self.limit)
+                .collect(),
+            total,
+        )
     }
 }
 
 impl Default for Page {
     fn default() -> Self {
-        Self { offset: 0, limit: 100 }
+        Self {
+            offset: 0,
+            limit: 100,
+        }
     }
 }
 
@@ -59,7 +69,8 @@ impl App {
     /// generated on first start and kept there. `public_url` is where signed file URLs point.
     pub async fn local(config: Config, public_url: String) -> anyhow::Result<Arc<Self>> {
         let dir = &config.data_dir;
-        std::fs::create_dir_all(dir).with_context(|| format!("creating data dir {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating data dir {}", dir.display()))?;
         let secret = match &config.jwt_secret {
             Some(s) => s.as_bytes().to_vec(),
             None => persistent_secret(&dir.join("jwt.key"))?,
@@ -67,8 +78,18 @@ impl App {
         let file_key = persistent_secret(&dir.join("files.key"))?;
         let file_signer = UrlSigner::new(&file_key);
         let store = Arc::new(SqliteStore::open(&dir.join("oz.sqlite3"))?);
-        let blobs = Arc::new(FsBlobs::new(dir.join("media"), public_url, file_signer.clone())?);
-        let app = Arc::new(Self { tokens: Tokens::new(&secret), config, store, blobs, file_signer });
+        let blobs = Arc::new(FsBlobs::new(
+            dir.join("media"),
+            public_url,
+            file_signer.clone(),
+        )?);
+        let app = Arc::new(Self {
+            tokens: Tokens::new(&secret),
+            config,
+            store,
+            blobs,
+            file_signer,
+        });
         app.bootstrap_admin().await?;
         Ok(app)
     }
@@ -76,10 +97,10 @@ impl App {
 
 /// Reads a 32-byte secret from `path`, creating it (mode 0600) on first use.
 fn persistent_secret(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    if let Ok(bytes) = std::fs::read(path) {
-        if bytes.len() >= 32 {
-            return Ok(bytes);
-        }
+    if let Ok(bytes) = std::fs::read(path)
+        && bytes.len() >= 32
+    {
+        return Ok(bytes);
     }
     let bytes: [u8; 32] = rand::random();
     let mut opts = std::fs::OpenOptions::new();
@@ -99,10 +120,15 @@ impl App {
     /// (default `/tmp/oz-data` on Lambda, whose only writable disk is `/tmp`).
     pub async fn from_env() -> anyhow::Result<Arc<Self>> {
         let mut config = Config::from_env()?;
-        if std::env::var_os("OZ_DATA_DIR").is_none() && std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        if std::env::var_os("OZ_DATA_DIR").is_none()
+            && std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some()
+        {
             config.data_dir = "/tmp/oz-data".into();
         }
-        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.bind));
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.bind));
         Self::local(config, public_url).await
     }
 }

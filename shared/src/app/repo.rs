@@ -28,8 +28,9 @@ fn body<T: Serialize>(v: &T) -> serde_json::Value {
 
 /// Decodes an item's body into `T`.
 pub fn decode<T: DeserializeOwned>(item: Item) -> Result<T> {
-    serde_json::from_value(item.body)
-        .map_err(|e| Error::Unexpected(anyhow::anyhow!("corrupt item {} {}: {e}", item.pk, item.sk)))
+    serde_json::from_value(item.body).map_err(|e| {
+        Error::Unexpected(anyhow::anyhow!("corrupt item {} {}: {e}", item.pk, item.sk))
+    })
 }
 
 fn decode_all<T: DeserializeOwned>(items: Vec<Item>) -> Result<Vec<T>> {
@@ -57,8 +58,11 @@ pub fn media_index(id: MediaId) -> String {
 
 /// The company's item.
 pub fn company_item(c: &Company) -> Item {
-    Item::new(company_pk(c.company_id), META, body(c))
-        .with_index(1, "COMPANIES", format!("{}#{}", c.name.to_lowercase(), c.company_id))
+    Item::new(company_pk(c.company_id), META, body(c)).with_index(
+        1,
+        "COMPANIES",
+        format!("{}#{}", c.name.to_lowercase(), c.company_id),
+    )
 }
 
 /// The user's item.
@@ -71,13 +75,21 @@ pub fn user_item(u: &StoredUser) -> Item {
 
 /// The claim that makes an email unique across users.
 pub fn email_item(email: &str, user: UserId) -> Item {
-    Item::new(email_pk(email), META, serde_json::json!({ "user_id": user }))
+    Item::new(
+        email_pk(email),
+        META,
+        serde_json::json!({ "user_id": user }),
+    )
 }
 
 /// The session's item; it disappears by TTL once its refresh token has expired.
 pub fn session_item(s: &Session) -> Item {
     Item::new(session_pk(s.session_id), META, body(s))
-        .with_index(1, format!("USER#{}#SESSIONS", s.user_id), s.session_id.to_string())
+        .with_index(
+            1,
+            format!("USER#{}#SESSIONS", s.user_id),
+            s.session_id.to_string(),
+        )
         .expiring(s.refresh_expires_at.max(s.expires_at))
 }
 
@@ -92,12 +104,20 @@ pub fn folder_item(f: &Folder) -> Item {
 
 /// The media's item, stored in its folder's partition.
 pub fn media_item(m: &Media) -> Item {
-    Item::new(folder_pk(m.folder_id), format!("MEDIA#{}#{}", time_key(m.time_created), m.media_id), body(m))
-        .with_index(1, media_index(m.media_id), META)
+    Item::new(
+        folder_pk(m.folder_id),
+        format!("MEDIA#{}#{}", time_key(m.time_created), m.media_id),
+        body(m),
+    )
+    .with_index(1, media_index(m.media_id), META)
 }
 
 /// The object at `(pk, META)`, decoded, or `NotFound(what)`.
-pub async fn get_meta<T: DeserializeOwned>(store: &dyn Store, pk: &str, what: &'static str) -> Result<T> {
+pub async fn get_meta<T: DeserializeOwned>(
+    store: &dyn Store,
+    pk: &str,
+    what: &'static str,
+) -> Result<T> {
     match store.get(pk, META).await? {
         Some(item) => decode(item),
         None => Err(Error::NotFound(what)),
@@ -106,7 +126,9 @@ pub async fn get_meta<T: DeserializeOwned>(store: &dyn Store, pk: &str, what: &'
 
 /// The media with this id.
 pub async fn get_media(store: &dyn Store, id: MediaId) -> Result<Media> {
-    let mut items = store.query_index(1, &media_index(id), &Range::default()).await?;
+    let mut items = store
+        .query_index(1, &media_index(id), &Range::default())
+        .await?;
     match items.pop() {
         Some(item) => decode(item),
         None => Err(Error::NotFound("media")),
@@ -115,10 +137,19 @@ pub async fn get_media(store: &dyn Store, id: MediaId) -> Result<Media> {
 
 /// The media of a folder, oldest first.
 pub async fn folder_media(store: &dyn Store, id: FolderId) -> Result<Vec<Media>> {
-    decode_all(store.query(&folder_pk(id), &Range::prefix("MEDIA#")).await?)
+    decode_all(
+        store
+            .query(&folder_pk(id), &Range::prefix("MEDIA#"))
+            .await?,
+    )
 }
 
 /// Every object in index `n` partition `pk`, decoded.
-pub async fn list_index<T: DeserializeOwned>(store: &dyn Store, n: usize, pk: &str, range: &Range) -> Result<Vec<T>> {
+pub async fn list_index<T: DeserializeOwned>(
+    store: &dyn Store,
+    n: usize,
+    pk: &str,
+    range: &Range,
+) -> Result<Vec<T>> {
     decode_all(store.query_index(n, pk, range).await?)
 }

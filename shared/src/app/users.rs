@@ -58,14 +58,22 @@ pub struct UserPatch {
 fn check_email(email: &str) -> Result<String> {
     let e = email.trim().to_lowercase();
     let valid = e.len() <= 254
-        && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'))
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
         && !e.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid { Ok(e) } else { Err(Error::invalid(format!("{email:?} is not an email address"))) }
+    if valid {
+        Ok(e)
+    } else {
+        Err(Error::invalid(format!("{email:?} is not an email address")))
+    }
 }
 
 fn check_name(field: &str, v: String) -> Result<String> {
     if v.chars().count() > 100 {
-        return Err(Error::invalid(format!("{field} is longer than 100 characters")));
+        return Err(Error::invalid(format!(
+            "{field} is longer than 100 characters"
+        )));
     }
     Ok(v)
 }
@@ -73,7 +81,12 @@ fn check_name(field: &str, v: String) -> Result<String> {
 impl App {
     /// Creates the first ADMIN (and a company for it) when no user exists and credentials are set.
     pub async fn bootstrap_admin(&self) -> anyhow::Result<()> {
-        if !self.store.query_index(3, "USERS", &Range::default()).await?.is_empty() {
+        if !self
+            .store
+            .query_index(3, "USERS", &Range::default())
+            .await?
+            .is_empty()
+        {
             return Ok(());
         }
         let Some((email, password)) = self.config.admin.clone() else {
@@ -93,7 +106,9 @@ impl App {
             time_created: t,
             time_updated: t,
         };
-        self.store.put(repo::company_item(&company), Condition::NotExists).await?;
+        self.store
+            .put(repo::company_item(&company), Condition::NotExists)
+            .await?;
         let req = NewUser {
             email,
             password,
@@ -111,7 +126,10 @@ impl App {
             can_start_analysis_documents: None,
             meta_data: None,
         };
-        let user = self.insert_user(req, company.company_id, Role::Admin).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let user = self
+            .insert_user(req, company.company_id, Role::Admin)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         tracing::info!(email = %user.email, "created the first ADMIN from OZ_ADMIN_EMAIL");
         Ok(())
     }
@@ -125,8 +143,8 @@ impl App {
             role = Role::ClientService;
         }
         let company = req.company_id.unwrap_or(actor.company_id);
-        actor.require_user_admin(company, role)?;
         self.get_company(actor, company).await?;
+        actor.require_user_admin(company, role)?;
         self.insert_user(req, company, role).await
     }
 
@@ -147,25 +165,41 @@ impl App {
             can_start_analysis_quality: flag(req.can_start_analysis_quality),
             can_start_analysis_collection: flag(req.can_start_analysis_collection),
             can_start_analysis_documents: flag(req.can_start_analysis_documents),
-            meta_data: req.meta_data.map(crate::domain::metadata::parse).transpose()?.unwrap_or_default(),
+            meta_data: req
+                .meta_data
+                .map(crate::domain::metadata::parse)
+                .transpose()?
+                .unwrap_or_default(),
             technical_meta_data: MetaData::new(),
             time_created: t,
             time_updated: t,
         };
-        let stored = StoredUser { password_hash: hash_password(&req.password)?, user: user.clone() };
+        let stored = StoredUser {
+            password_hash: hash_password(&req.password)?,
+            user: user.clone(),
+        };
         self.store
             .transact(vec![
-                Write::Put(repo::email_item(&user.email, user.user_id), Condition::NotExists),
+                Write::Put(
+                    repo::email_item(&user.email, user.user_id),
+                    Condition::NotExists,
+                ),
                 Write::Put(repo::user_item(&stored), Condition::NotExists),
             ])
             .await
-            .map_err(|_| Error::invalid(format!("a user with email {} already exists", user.email)))?;
+            .map_err(|_| {
+                Error::invalid(format!("a user with email {} already exists", user.email))
+            })?;
         Ok(user)
     }
 
     async fn stored_user(&self, actor: &Actor, id: UserId) -> Result<StoredUser> {
         let u: StoredUser = repo::get_meta(&*self.store, &repo::user_pk(id), "user").await?;
-        if actor.sees_user(&u.user) { Ok(u) } else { Err(Error::NotFound("user")) }
+        if actor.sees_user(&u.user) {
+            Ok(u)
+        } else {
+            Err(Error::NotFound("user"))
+        }
     }
 
     /// The user, if the caller may see it.
@@ -174,17 +208,39 @@ impl App {
     }
 
     /// Users the caller may see, newest first; ADMIN and OPERATOR may narrow to one company.
-    pub async fn list_users(&self, actor: &Actor, company: Option<CompanyId>, page: Page) -> Result<(Vec<User>, usize)> {
-        let newest = Range { descending: true, ..Range::default() };
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        company: Option<CompanyId>,
+        page: Page,
+    ) -> Result<(Vec<User>, usize)> {
+        let newest = Range {
+            descending: true,
+            ..Range::default()
+        };
         let stored: Vec<StoredUser> = match (actor.role, company) {
-            (Role::Admin | Role::Operator, None) => repo::list_index(&*self.store, 3, "USERS", &newest).await?,
+            (Role::Admin | Role::Operator, None) => {
+                repo::list_index(&*self.store, 3, "USERS", &newest).await?
+            }
             (_, Some(c)) if actor.sees_company(c) => {
                 repo::list_index(&*self.store, 2, &format!("COMPANY#{c}#USERS"), &newest).await?
             }
             (_, Some(_)) => Vec::new(),
-            (_, None) => repo::list_index(&*self.store, 2, &format!("COMPANY#{}#USERS", actor.company_id), &newest).await?,
+            (_, None) => {
+                repo::list_index(
+                    &*self.store,
+                    2,
+                    &format!("COMPANY#{}#USERS", actor.company_id),
+                    &newest,
+                )
+                .await?
+            }
         };
-        let visible = stored.into_iter().map(|s| s.user).filter(|u| actor.sees_user(u)).collect();
+        let visible = stored
+            .into_iter()
+            .map(|s| s.user)
+            .filter(|u| actor.sees_user(u))
+            .collect();
         Ok(page.apply(visible))
     }
 
@@ -220,10 +276,18 @@ impl App {
         }
         u.user_type = p.user_type.unwrap_or(u.user_type);
         u.is_active = p.is_active.unwrap_or(u.is_active);
-        u.can_start_analysis_biometry = p.can_start_analysis_biometry.unwrap_or(u.can_start_analysis_biometry);
-        u.can_start_analysis_quality = p.can_start_analysis_quality.unwrap_or(u.can_start_analysis_quality);
-        u.can_start_analysis_collection = p.can_start_analysis_collection.unwrap_or(u.can_start_analysis_collection);
-        u.can_start_analysis_documents = p.can_start_analysis_documents.unwrap_or(u.can_start_analysis_documents);
+        u.can_start_analysis_biometry = p
+            .can_start_analysis_biometry
+            .unwrap_or(u.can_start_analysis_biometry);
+        u.can_start_analysis_quality = p
+            .can_start_analysis_quality
+            .unwrap_or(u.can_start_analysis_quality);
+        u.can_start_analysis_collection = p
+            .can_start_analysis_collection
+            .unwrap_or(u.can_start_analysis_collection);
+        u.can_start_analysis_documents = p
+            .can_start_analysis_documents
+            .unwrap_or(u.can_start_analysis_documents);
         if let Some(m) = p.meta_data {
             u.meta_data = crate::domain::metadata::parse(m)?;
         }
@@ -235,13 +299,18 @@ impl App {
         }
         let mut writes = vec![Write::Put(repo::user_item(&s), Condition::Exists)];
         if s.user.email != old_email {
-            writes.push(Write::Put(repo::email_item(&s.user.email, s.user.user_id), Condition::NotExists));
-            writes.push(Write::Delete { pk: repo::email_pk(&old_email), sk: META.into() });
+            writes.push(Write::Put(
+                repo::email_item(&s.user.email, s.user.user_id),
+                Condition::NotExists,
+            ));
+            writes.push(Write::Delete {
+                pk: repo::email_pk(&old_email),
+                sk: META.into(),
+            });
         }
-        self.store
-            .transact(writes)
-            .await
-            .map_err(|_| Error::invalid(format!("a user with email {} already exists", s.user.email)))?;
+        self.store.transact(writes).await.map_err(|_| {
+            Error::invalid(format!("a user with email {} already exists", s.user.email))
+        })?;
         if revoke {
             self.revoke_sessions(id).await?;
         }
@@ -257,22 +326,35 @@ impl App {
         }
         self.store
             .transact(vec![
-                Write::Delete { pk: repo::user_pk(id), sk: META.into() },
-                Write::Delete { pk: repo::email_pk(&s.user.email), sk: META.into() },
+                Write::Delete {
+                    pk: repo::user_pk(id),
+                    sk: META.into(),
+                },
+                Write::Delete {
+                    pk: repo::email_pk(&s.user.email),
+                    sk: META.into(),
+                },
             ])
             .await?;
         self.revoke_sessions(id).await
     }
 
     /// Replaces or merges a user's `meta_data` (the user or a user admin).
-    pub async fn save_user_meta(&self, actor: &Actor, id: UserId, md: MetaData) -> Result<MetaData> {
+    pub async fn save_user_meta(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        md: MetaData,
+    ) -> Result<MetaData> {
         let mut s = self.stored_user(actor, id).await?;
         if id != actor.user_id {
             actor.require_user_admin(s.user.company_id, s.user.user_type)?;
         }
         s.user.meta_data = md;
         s.user.time_updated = now();
-        self.store.put(repo::user_item(&s), Condition::Exists).await?;
+        self.store
+            .put(repo::user_item(&s), Condition::Exists)
+            .await?;
         Ok(s.user.meta_data)
     }
 }

@@ -23,7 +23,8 @@ impl Actor {
 
     /// The caller may see `folder` (and its media).
     pub fn sees_folder(&self, folder: &Folder) -> bool {
-        self.sees_company(folder.company_id) && (!self.role.sees_own_folders_only() || folder.user_id == self.user_id)
+        self.sees_company(folder.company_id)
+            && (!self.role.sees_own_folders_only() || folder.user_id == self.user_id)
     }
 
     /// The caller may see `user`.
@@ -39,7 +40,9 @@ impl Actor {
     pub fn require_folder_write(&self) -> Result<()> {
         match self.role {
             Role::Admin | Role::ClientAdmin | Role::Client | Role::ClientService => Ok(()),
-            Role::Operator | Role::ClientOperator => Err(Error::forbidden("operators cannot change folders or media")),
+            Role::Operator | Role::ClientOperator => {
+                Err(Error::forbidden("operators cannot change folders or media"))
+            }
         }
     }
 
@@ -47,7 +50,10 @@ impl Actor {
     pub fn require_folder_delete(&self) -> Result<()> {
         match self.role {
             Role::Admin | Role::ClientAdmin => Ok(()),
-            _ => Err(Error::forbidden(format!("{} cannot delete folders", self.role.as_str()))),
+            _ => Err(Error::forbidden(format!(
+                "{} cannot delete folders",
+                self.role.as_str()
+            ))),
         }
     }
 
@@ -56,11 +62,14 @@ impl Actor {
         match self.role {
             Role::Admin => Ok(()),
             Role::ClientAdmin if company != self.company_id => Err(Error::NotFound("company")),
-            Role::ClientAdmin if target_role.is_global() => {
-                Err(Error::forbidden("CLIENT ADMIN cannot manage ADMIN or OPERATOR users"))
-            }
+            Role::ClientAdmin if target_role.is_global() => Err(Error::forbidden(
+                "CLIENT ADMIN cannot manage ADMIN or OPERATOR users",
+            )),
             Role::ClientAdmin => Ok(()),
-            _ => Err(Error::forbidden(format!("{} cannot manage users", self.role.as_str()))),
+            _ => Err(Error::forbidden(format!(
+                "{} cannot manage users",
+                self.role.as_str()
+            ))),
         }
     }
 
@@ -69,7 +78,10 @@ impl Actor {
         if self.role == Role::Admin {
             Ok(())
         } else {
-            Err(Error::forbidden(format!("{} cannot manage companies", self.role.as_str())))
+            Err(Error::forbidden(format!(
+                "{} cannot manage companies",
+                self.role.as_str()
+            )))
         }
     }
 }

@@ -25,10 +25,14 @@ pub fn parse(v: Value) -> Result<MetaData> {
     };
     let checked = Value::Object(map);
     if depth(&checked) > MAX_DEPTH {
-        return Err(Error::invalid(format!("meta_data nests deeper than {MAX_DEPTH} levels")));
+        return Err(Error::invalid(format!(
+            "meta_data nests deeper than {MAX_DEPTH} levels"
+        )));
     }
     if checked.to_string().len() > MAX_BYTES {
-        return Err(Error::TooLarge(format!("meta_data is larger than {MAX_BYTES} bytes")));
+        return Err(Error::TooLarge(format!(
+            "meta_data is larger than {MAX_BYTES} bytes"
+        )));
     }
     match checked {
         Value::Object(map) => Ok(map),
@@ -53,7 +57,7 @@ pub fn merge(base: &MetaData, patch: MetaData) -> Result<MetaData> {
 pub fn matches(md: &MetaData, key: &str, value: &str) -> bool {
     match md.get(key) {
         Some(Value::String(s)) => s == value,
-        Some(other) => other.to_string() == value,
+        Some(other) => serde_json::to_string(other).is_ok_and(|s| s == value),
         None => false,
     }
 }
@@ -71,6 +75,8 @@ mod tests {
         let base = parse(json!({"a": 1, "b": 2})).unwrap();
         let merged = merge(&base, parse(json!({"a": null, "c": "3"})).unwrap()).unwrap();
         assert_eq!(Value::Object(merged.clone()), json!({"b": 2, "c": "3"}));
-        assert!(matches(&merged, "c", "3") && matches(&merged, "b", "2") && !matches(&merged, "a", "1"));
+        assert!(
+            matches(&merged, "c", "3") && matches(&merged, "b", "2") && !matches(&merged, "a", "1")
+        );
     }
 }

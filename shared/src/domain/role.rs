@@ -15,8 +15,14 @@ pub enum Role {
 
 impl Role {
     /// Every role, for tests and validation messages.
-    pub const ALL: [Role; 6] =
-        [Self::Admin, Self::Operator, Self::Client, Self::ClientAdmin, Self::ClientOperator, Self::ClientService];
+    pub const ALL: [Role; 6] = [
+        Self::Admin,
+        Self::Operator,
+        Self::Client,
+        Self::ClientAdmin,
+        Self::ClientOperator,
+        Self::ClientService,
+    ];
 
     /// The spelling used in responses (`"CLIENT ADMIN"`, with a space).
     pub fn as_str(self) -> &'static str {
@@ -69,6 +75,9 @@ mod tests {
         assert_eq!(Role::parse("CLIENT ADMIN"), Some(Role::ClientAdmin));
         assert_eq!(Role::parse("client_service"), Some(Role::ClientService));
         assert_eq!(Role::parse("ROOT"), None);
-        assert_eq!(serde_json::to_string(&Role::ClientOperator).unwrap(), "\"CLIENT OPERATOR\"");
+        assert_eq!(
+            serde_json::to_string(&Role::ClientOperator).unwrap(),
+            "\"CLIENT OPERATOR\""
+        );
     }
 }

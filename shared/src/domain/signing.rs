@@ -30,12 +30,17 @@ impl UrlSigner {
     /// `(expiry unix seconds, hex signature)` for `subject`, valid for `ttl`.
     pub fn sign(&self, subject: &str, ttl: Duration) -> (u64, String) {
         let exp = now_secs() as u64 + ttl.as_secs();
-        (exp, hex::encode(self.mac(subject, exp).finalize().into_bytes()))
+        (
+            exp,
+            hex::encode(self.mac(subject, exp).finalize().into_bytes()),
+        )
     }
 
     /// True when `sig` signs `(subject, exp)` and `exp` has not passed. Constant-time comparison.
     pub fn verify(&self, subject: &str, exp: u64, sig: &str) -> bool {
-        let Ok(sig) = hex::decode(sig) else { return false };
+        let Ok(sig) = hex::decode(sig) else {
+            return false;
+        };
         exp >= now_secs() as u64 && self.mac(subject, exp).verify_slice(&sig).is_ok()
     }
 }
@@ -52,6 +57,13 @@ mod tests {
         assert!(!s.verify("a/c", exp, &sig));
         assert!(!s.verify("a/b", exp + 1, &sig));
         assert!(!UrlSigner::new(b"other").verify("a/b", exp, &sig));
-        assert!(!s.verify("a/b", 1, &hex::encode(s.mac("a/b", 1).finalize().into_bytes())), "expired");
+        assert!(
+            !s.verify(
+                "a/b",
+                1,
+                &hex::encode(s.mac("a/b", 1).finalize().into_bytes())
+            ),
+            "expired"
+        );
     }
 }

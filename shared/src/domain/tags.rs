@@ -19,7 +19,12 @@ pub const VIDEO_TAGS: &[&str] = &[
 ];
 
 /// Tags that only make sense on a still photo.
-pub const PHOTO_TAGS: &[&str] = &["photo_selfie", "photo_id", "photo_id_front", "photo_id_back"];
+pub const PHOTO_TAGS: &[&str] = &[
+    "photo_selfie",
+    "photo_id",
+    "photo_id_front",
+    "photo_id_back",
+];
 
 /// Tags that fit any media.
 pub const ANY_TAGS: &[&str] = &["orientation_portrait", "orientation_landscape"];
@@ -40,10 +45,14 @@ pub fn validate(tags: &[String], is_photo: bool) -> Result<Vec<String>> {
             return Err(Error::invalid(format!("unknown tag {t:?}")));
         }
         if video && is_photo {
-            return Err(Error::invalid(format!("tag {t:?} needs a video or shot set, but the media is a photo")));
+            return Err(Error::invalid(format!(
+                "tag {t:?} needs a video or shot set, but the media is a photo"
+            )));
         }
         if photo && !is_photo {
-            return Err(Error::invalid(format!("tag {t:?} needs a photo, but the media is a video or shot set")));
+            return Err(Error::invalid(format!(
+                "tag {t:?} needs a photo, but the media is a video or shot set"
+            )));
         }
         if !out.contains(t) {
             out.push(t.clone());
@@ -59,7 +68,10 @@ mod tests {
     #[test]
     fn tags_fit_their_media() {
         let v = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(validate(&v(&["photo_id", "photo_id"]), true).unwrap(), v(&["photo_id"]));
+        assert_eq!(
+            validate(&v(&["photo_id", "photo_id"]), true).unwrap(),
+            v(&["photo_id"])
+        );
         assert!(validate(&v(&["video_selfie_eyes"]), false).is_ok());
         assert!(validate(&v(&["video_selfie"]), true).is_err());
         assert!(validate(&v(&["photo_selfie"]), false).is_err());

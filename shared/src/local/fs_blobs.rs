@@ -22,7 +22,11 @@ impl FsBlobs {
     /// Files under `root`; signed URLs start with `public_url` (e.g. `http://127.0.0.1:8080`).
     pub fn new(root: PathBuf, public_url: String, signer: UrlSigner) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
-        Ok(Self { root, public_url, signer })
+        Ok(Self {
+            root,
+            public_url,
+            signer,
+        })
     }
 
     /// The file behind `key`, refusing keys that could leave the root.
@@ -40,11 +44,17 @@ impl Blobs for FsBlobs {
     async fn put(&self, key: &str, bytes: Bytes, _content_type: &str) -> Result<(), BlobError> {
         let path = self.path_of(key)?;
         let dir = path.parent().context("key without parent")?;
-        tokio::fs::create_dir_all(dir).await.context("creating blob folder")?;
+        tokio::fs::create_dir_all(dir)
+            .await
+            .context("creating blob folder")?;
         // Write then rename, so a crash never leaves a half-written object under the real key.
         let tmp = path.with_extension("part");
-        tokio::fs::write(&tmp, &bytes).await.context("writing blob")?;
-        tokio::fs::rename(&tmp, &path).await.context("publishing blob")?;
+        tokio::fs::write(&tmp, &bytes)
+            .await
+            .context("writing blob")?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .context("publishing blob")?;
         Ok(())
     }
 
@@ -53,7 +63,9 @@ impl Blobs for FsBlobs {
         match tokio::fs::read(&path).await {
             Ok(b) => Ok(Bytes::from(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(BlobError::NotFound),
-            Err(e) => Err(BlobError::Backend(anyhow::Error::new(e).context("reading blob"))),
+            Err(e) => Err(BlobError::Backend(
+                anyhow::Error::new(e).context("reading blob"),
+            )),
         }
     }
 
@@ -61,7 +73,9 @@ impl Blobs for FsBlobs {
         match tokio::fs::remove_file(self.path_of(key)?).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(BlobError::Backend(anyhow::Error::new(e).context("deleting blob"))),
+            Err(e) => Err(BlobError::Backend(
+                anyhow::Error::new(e).context("deleting blob"),
+            )),
         }
     }
 
@@ -70,12 +84,17 @@ impl Blobs for FsBlobs {
         match tokio::fs::remove_dir_all(&path).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(BlobError::Backend(anyhow::Error::new(e).context("deleting blobs"))),
+            Err(e) => Err(BlobError::Backend(
+                anyhow::Error::new(e).context("deleting blobs"),
+            )),
         }
     }
 
     async fn presign_get(&self, key: &str, ttl: Duration) -> Result<String, BlobError> {
         let (exp, sig) = self.signer.sign(key, ttl);
-        Ok(format!("{}/files/{key}?exp={exp}&sig={sig}", self.public_url.trim_end_matches('/')))
+        Ok(format!(
+            "{}/files/{key}?exp={exp}&sig={sig}",
+            self.public_url.trim_end_matches('/')
+        ))
     }
 }

@@ -37,17 +37,28 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA).context("creating schema")?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut conn = self.conn.lock().map_err(|_| StoreError::Backend(anyhow::anyhow!("store lock poisoned")))?;
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Backend(anyhow::anyhow!("store lock poisoned")))?;
         f(&mut conn)
     }
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 fn backend(e: impl Into<anyhow::Error>) -> StoreError {
@@ -62,9 +73,16 @@ fn row_to_item(row: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
         *slot = p.zip(s);
     }
     let body: String = row.get(8)?;
-    let body = serde_json::from_str(&body)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, Box::new(e)))?;
-    Ok(Item { pk: row.get(0)?, sk: row.get(1)?, index, body, expires_at: row.get(9)? })
+    let body = serde_json::from_str(&body).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(Item {
+        pk: row.get(0)?,
+        sk: row.get(1)?,
+        index,
+        body,
+        expires_at: row.get(9)?,
+    })
 }
 
 fn get_live(conn: &Connection, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
@@ -86,7 +104,11 @@ fn check(conn: &Connection, pk: &str, sk: &str, cond: &Condition) -> Result<(), 
             get_live(conn, pk, sk)?.is_some_and(|item| item.body.get(field) == Some(value))
         }
     };
-    if holds { Ok(()) } else { Err(StoreError::Conflict) }
+    if holds {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
 }
 
 fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
@@ -110,7 +132,13 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn range_query(conn: &Connection, pk_col: &str, sk_col: &str, pk: &str, range: &Range) -> Result<Vec<Item>, StoreError> {
+fn range_query(
+    conn: &Connection,
+    pk_col: &str,
+    sk_col: &str,
+    pk: &str,
+    range: &Range,
+) -> Result<Vec<Item>, StoreError> {
     let order = if range.descending { "DESC" } else { "ASC" };
     let sql = format!(
         "SELECT {COLUMNS} FROM items WHERE {pk_col} = ?1
@@ -121,7 +149,10 @@ fn range_query(conn: &Connection, pk_col: &str, sk_col: &str, pk: &str, range: &
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let rows = stmt
-        .query_map(params![pk, range.prefix, range.from, range.to, now()], row_to_item)
+        .query_map(
+            params![pk, range.prefix, range.from, range.to, now()],
+            row_to_item,
+        )
         .map_err(backend)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(backend)
 }
@@ -138,7 +169,12 @@ impl Store for SqliteStore {
 
     async fn delete(&self, pk: &str, sk: &str) -> Result<bool, StoreError> {
         self.with(|c| {
-            c.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![pk, sk]).map(|n| n > 0).map_err(backend)
+            c.execute(
+                "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
+                params![pk, sk],
+            )
+            .map(|n| n > 0)
+            .map_err(backend)
         })
     }
 
@@ -146,7 +182,12 @@ impl Store for SqliteStore {
         self.with(|c| range_query(c, "pk", "sk", pk, range))
     }
 
-    async fn query_index(&self, n: usize, pk: &str, range: &Range) -> Result<Vec<Item>, StoreError> {
+    async fn query_index(
+        &self,
+        n: usize,
+        pk: &str,
+        range: &Range,
+    ) -> Result<Vec<Item>, StoreError> {
         if !(1..=INDEXES).contains(&n) {
             return Err(backend(anyhow::anyhow!("no index {n}")));
         }
@@ -155,7 +196,9 @@ impl Store for SqliteStore {
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
             for w in &writes {
                 match w {
                     Write::Put(item, cond) => {
@@ -163,7 +206,11 @@ impl Store for SqliteStore {
                         write_item(&tx, item)?;
                     }
                     Write::Delete { pk, sk } => {
-                        tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![pk, sk]).map_err(backend)?;
+                        tx.execute(
+                            "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
+                            params![pk, sk],
+                        )
+                        .map_err(backend)?;
                     }
                 }
             }
@@ -188,22 +235,51 @@ mod tests {
         let (_d, s) = store();
         let a = Item::new("P", "A#1", json!({"v": 1})).with_index(2, "X", "2");
         s.put(a.clone(), Condition::NotExists).await.unwrap();
-        assert!(matches!(s.put(a.clone(), Condition::NotExists).await, Err(StoreError::Conflict)));
-        s.put(Item::new("P", "A#2", json!({"v": 2})).with_index(2, "X", "1"), Condition::None).await.unwrap();
-        s.put(Item::new("P", "B#1", json!({})), Condition::None).await.unwrap();
-        s.put(Item::new("P", "A#3", json!({})).expiring(1), Condition::None).await.unwrap();
+        assert!(matches!(
+            s.put(a.clone(), Condition::NotExists).await,
+            Err(StoreError::Conflict)
+        ));
+        s.put(
+            Item::new("P", "A#2", json!({"v": 2})).with_index(2, "X", "1"),
+            Condition::None,
+        )
+        .await
+        .unwrap();
+        s.put(Item::new("P", "B#1", json!({})), Condition::None)
+            .await
+            .unwrap();
+        s.put(
+            Item::new("P", "A#3", json!({})).expiring(1),
+            Condition::None,
+        )
+        .await
+        .unwrap();
         let got = s.query("P", &Range::prefix("A#")).await.unwrap();
-        assert_eq!(got.iter().map(|i| i.sk.as_str()).collect::<Vec<_>>(), ["A#1", "A#2"]);
+        assert_eq!(
+            got.iter().map(|i| i.sk.as_str()).collect::<Vec<_>>(),
+            ["A#1", "A#2"]
+        );
         let by_index = s.query_index(2, "X", &Range::default()).await.unwrap();
         assert_eq!(by_index[0].sk, "A#2");
         let cond = Condition::FieldEquals("v".into(), json!(2));
-        assert!(matches!(s.put(a.clone(), cond).await, Err(StoreError::Conflict)));
-        s.put(a.clone(), Condition::FieldEquals("v".into(), json!(1))).await.unwrap();
-        assert!(s.get("P", "A#3").await.unwrap().is_none(), "expired items are invisible");
+        assert!(matches!(
+            s.put(a.clone(), cond).await,
+            Err(StoreError::Conflict)
+        ));
+        s.put(a.clone(), Condition::FieldEquals("v".into(), json!(1)))
+            .await
+            .unwrap();
+        assert!(
+            s.get("P", "A#3").await.unwrap().is_none(),
+            "expired items are invisible"
+        );
         // A failed condition rolls the whole transaction back.
         let r = s
             .transact(vec![
-                Write::Delete { pk: "P".into(), sk: "B#1".into() },
+                Write::Delete {
+                    pk: "P".into(),
+                    sk: "B#1".into(),
+                },
                 Write::Put(Item::new("P", "A#1", json!({})), Condition::NotExists),
             ])
             .await;

@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::AppState;
 use crate::Result;
-use crate::app::auth::TokenPair;
 use crate::api::extract::{Caller, JsonBody, access_token};
+use crate::app::auth::TokenPair;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,10 +29,18 @@ pub struct Refresh {
 }
 
 pub async fn login(state: AppState, JsonBody(body): JsonBody<Login>) -> Result<Json<TokenPair>> {
-    state.0.login(&body.credentials.email, &body.credentials.password).await.map(Json)
+    state
+        .0
+        .login(&body.credentials.email, &body.credentials.password)
+        .await
+        .map(Json)
 }
 
-pub async fn refresh(state: AppState, headers: HeaderMap, JsonBody(body): JsonBody<Refresh>) -> Result<Json<TokenPair>> {
+pub async fn refresh(
+    state: AppState,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Refresh>,
+) -> Result<Json<TokenPair>> {
     let token = access_token(&headers)?;
     state.0.refresh(token, &body.expire_token).await.map(Json)
 }

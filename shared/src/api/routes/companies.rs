@@ -12,24 +12,61 @@ use crate::api::views;
 use crate::app::companies::{CompanyPatch, NewCompany};
 use crate::domain::objects::Company;
 
-pub async fn create(state: AppState, Caller(a): Caller, JsonBody(b): JsonBody<NewCompany>) -> Result<(StatusCode, Json<Company>)> {
-    Ok((StatusCode::CREATED, Json(state.0.create_company(&a, b).await?)))
+pub async fn create(
+    state: AppState,
+    Caller(a): Caller,
+    JsonBody(b): JsonBody<NewCompany>,
+) -> Result<(StatusCode, Json<Company>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.0.create_company(&a, b).await?),
+    ))
 }
 
 pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Value>> {
-    let (items, total) = state.0.list_companies(&a, q.get("search_text"), q.page()?).await?;
-    Ok(Json(views::list(items.iter().map(|c| serde_json::to_value(c).unwrap_or_default()).collect(), total)))
+    let (items, total) = state
+        .0
+        .list_companies(&a, q.get("search_text"), q.page()?)
+        .await?;
+    Ok(Json(views::list(
+        items
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap_or_default())
+            .collect(),
+        total,
+    )))
 }
 
-pub async fn get(state: AppState, Caller(a): Caller, Path(id): Path<String>) -> Result<Json<Company>> {
-    state.0.get_company(&a, path_id(&id, "company")?).await.map(Json)
+pub async fn get(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Company>> {
+    state
+        .0
+        .get_company(&a, path_id(&id, "company")?)
+        .await
+        .map(Json)
 }
 
-pub async fn update(state: AppState, Caller(a): Caller, Path(id): Path<String>, JsonBody(b): JsonBody<CompanyPatch>) -> Result<Json<Company>> {
-    state.0.update_company(&a, path_id(&id, "company")?, b).await.map(Json)
+pub async fn update(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<CompanyPatch>,
+) -> Result<Json<Company>> {
+    state
+        .0
+        .update_company(&a, path_id(&id, "company")?, b)
+        .await
+        .map(Json)
 }
 
-pub async fn delete(state: AppState, Caller(a): Caller, Path(id): Path<String>) -> Result<StatusCode> {
+pub async fn delete(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
     state.0.delete_company(&a, path_id(&id, "company")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -21,5 +21,12 @@ pub async fn get(state: AppState, Path(key): Path<String>, q: QueryPairs) -> Res
     }
     let bytes = state.0.blobs.get(&key).await?;
     let mime = media_decode::sniff(&bytes).map_or("application/octet-stream", |f| f.mime());
-    Ok(([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "private, no-store")], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
 }

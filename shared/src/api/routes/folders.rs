@@ -14,21 +14,38 @@ use crate::{Error, Result};
 
 fn refuse_analyses(upload: &crate::app::media::Upload) -> Result<()> {
     if upload.analyses.is_some() {
-        return Err(Error::NotRealized("payload.analyses (single request) is not built yet".into()));
+        return Err(Error::NotRealized(
+            "payload.analyses (single request) is not built yet".into(),
+        ));
     }
     Ok(())
 }
 
-pub async fn create(state: AppState, Caller(a): Caller, MultipartUpload(up): MultipartUpload) -> Result<(StatusCode, Json<Value>)> {
+pub async fn create(
+    state: AppState,
+    Caller(a): Caller,
+    MultipartUpload(up): MultipartUpload,
+) -> Result<(StatusCode, Json<Value>)> {
     refuse_analyses(&up)?;
     let view = state.0.create_folder(&a, up).await?;
-    Ok((StatusCode::CREATED, Json(views::folder(&state.0, &view, false).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(views::folder(&state.0, &view, false).await?),
+    ))
 }
 
-pub async fn add_media(state: AppState, Caller(a): Caller, Path(id): Path<String>, MultipartUpload(up): MultipartUpload) -> Result<(StatusCode, Json<Value>)> {
+pub async fn add_media(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+    MultipartUpload(up): MultipartUpload,
+) -> Result<(StatusCode, Json<Value>)> {
     refuse_analyses(&up)?;
     let media = state.0.add_media(&a, path_id(&id, "folder")?, up).await?;
-    Ok((StatusCode::CREATED, Json(Value::Array(views::media_list(&state.0, &media).await?))))
+    Ok((
+        StatusCode::CREATED,
+        Json(Value::Array(views::media_list(&state.0, &media).await?)),
+    ))
 }
 
 /// Parses the filters of `GET /api/folders/`.
@@ -36,13 +53,18 @@ fn filter(q: &QueryPairs) -> Result<FolderFilter> {
     let newest_first = match q.get("sorting") {
         None | Some("-time_created") => true,
         Some("time_created") => false,
-        Some(other) => return Err(Error::invalid(format!("sorting={other:?}: use time_created or -time_created"))),
+        Some(other) => {
+            return Err(Error::invalid(format!(
+                "sorting={other:?}: use time_created or -time_created"
+            )));
+        }
     };
     let mut meta = Vec::new();
     for (k, v) in &q.0 {
         if k == "meta_data" {
-            let (key, value) =
-                v.split_once("==").ok_or_else(|| Error::invalid(format!("meta_data={v:?}: use meta_data=key==value")))?;
+            let (key, value) = v.split_once("==").ok_or_else(|| {
+                Error::invalid(format!("meta_data={v:?}: use meta_data=key==value"))
+            })?;
             meta.push((key.to_string(), value.to_string()));
         }
     }
@@ -52,7 +74,9 @@ fn filter(q: &QueryPairs) -> Result<FolderFilter> {
         time_min: q.parse("time_created.min")?,
         time_max: q.parse("time_created.max")?,
         meta,
-        resolution_status: q.get("resolution_status").map(|s| s.split(',').map(|x| x.trim().to_string()).collect()),
+        resolution_status: q
+            .get("resolution_status")
+            .map(|s| s.split(',').map(|x| x.trim().to_string()).collect()),
         company_id: q.parse("company_id")?,
         user_id: q.parse("user_id")?,
     })
@@ -61,7 +85,10 @@ fn filter(q: &QueryPairs) -> Result<FolderFilter> {
 pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Value>> {
     let f = filter(&q)?;
     let with_analyses = q.flag("with_analyses", false)?;
-    let (views_, total) = state.0.list_folders(&a, &f, q.flag("with_media", false)?).await?;
+    let (views_, total) = state
+        .0
+        .list_folders(&a, &f, q.flag("with_media", false)?)
+        .await?;
     let mut items = Vec::with_capacity(views_.len());
     for v in &views_ {
         items.push(views::folder(&state.0, v, with_analyses).await?);
@@ -69,12 +96,26 @@ pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<J
     Ok(Json(views::list(items, total)))
 }
 
-pub async fn get(state: AppState, Caller(a): Caller, Path(id): Path<String>, q: QueryPairs) -> Result<Json<Value>> {
-    let view = state.0.folder_view(&a, path_id(&id, "folder")?, q.flag("with_media", true)?).await?;
-    Ok(Json(views::folder(&state.0, &view, q.flag("with_analyses", false)?).await?))
+pub async fn get(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+    q: QueryPairs,
+) -> Result<Json<Value>> {
+    let view = state
+        .0
+        .folder_view(&a, path_id(&id, "folder")?, q.flag("with_media", true)?)
+        .await?;
+    Ok(Json(
+        views::folder(&state.0, &view, q.flag("with_analyses", false)?).await?,
+    ))
 }
 
-pub async fn delete(state: AppState, Caller(a): Caller, Path(id): Path<String>) -> Result<StatusCode> {
+pub async fn delete(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
     state.0.delete_folder(&a, path_id(&id, "folder")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

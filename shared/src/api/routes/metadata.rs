@@ -22,7 +22,14 @@ fn target(kind: &str, id: &str) -> Result<MetaTarget> {
 }
 
 /// One handler for the four methods: the object kind comes from the path.
-pub async fn handle(state: AppState, Caller(a): Caller, method: Method, uri: axum::http::Uri, Path(id): Path<String>, body: axum::body::Body) -> Result<Response> {
+pub async fn handle(
+    state: AppState,
+    Caller(a): Caller,
+    method: Method,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    body: axum::body::Body,
+) -> Result<Response> {
     let kind = uri.path().split('/').nth(2).unwrap_or_default();
     let t = target(kind, &id)?;
     if method == Method::GET {
@@ -34,7 +41,11 @@ pub async fn handle(state: AppState, Caller(a): Caller, method: Method, uri: axu
         let bytes = read_bounded(body, state.0.config.limits.max_json_bytes).await?;
         let v: Value = serde_json::from_slice(&bytes).map_err(crate::api::extract::json_error)?;
         let md = metadata::parse(v)?;
-        if method == Method::PATCH { MetaChange::Merge(md) } else { MetaChange::Replace(md) }
+        if method == Method::PATCH {
+            MetaChange::Merge(md)
+        } else {
+            MetaChange::Replace(md)
+        }
     };
     let md = state.0.change_meta(&a, t, change).await?;
     Ok(match method {

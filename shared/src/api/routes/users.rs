@@ -12,25 +12,48 @@ use crate::api::views;
 use crate::app::users::{NewUser, UserPatch};
 use crate::domain::objects::User;
 
-pub async fn create(state: AppState, Caller(a): Caller, JsonBody(b): JsonBody<NewUser>) -> Result<(StatusCode, Json<User>)> {
+pub async fn create(
+    state: AppState,
+    Caller(a): Caller,
+    JsonBody(b): JsonBody<NewUser>,
+) -> Result<(StatusCode, Json<User>)> {
     Ok((StatusCode::CREATED, Json(state.0.create_user(&a, b).await?)))
 }
 
 pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Value>> {
     let company = q.parse("company_id")?;
     let (items, total) = state.0.list_users(&a, company, q.page()?).await?;
-    Ok(Json(views::list(items.iter().map(|u| serde_json::to_value(u).unwrap_or_default()).collect(), total)))
+    Ok(Json(views::list(
+        items
+            .iter()
+            .map(|u| serde_json::to_value(u).unwrap_or_default())
+            .collect(),
+        total,
+    )))
 }
 
 pub async fn get(state: AppState, Caller(a): Caller, Path(id): Path<String>) -> Result<Json<User>> {
     state.0.get_user(&a, path_id(&id, "user")?).await.map(Json)
 }
 
-pub async fn update(state: AppState, Caller(a): Caller, Path(id): Path<String>, JsonBody(b): JsonBody<UserPatch>) -> Result<Json<User>> {
-    state.0.update_user(&a, path_id(&id, "user")?, b).await.map(Json)
+pub async fn update(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<UserPatch>,
+) -> Result<Json<User>> {
+    state
+        .0
+        .update_user(&a, path_id(&id, "user")?, b)
+        .await
+        .map(Json)
 }
 
-pub async fn delete(state: AppState, Caller(a): Caller, Path(id): Path<String>) -> Result<StatusCode> {
+pub async fn delete(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
     state.0.delete_user(&a, path_id(&id, "user")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
