@@ -11,7 +11,10 @@ use tokio::sync::oneshot;
 pub fn init_tracing() {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     if std::env::var("OZ_LOG_JSON").is_ok_and(|v| v == "1") {
         builder.json().init();
     } else {
