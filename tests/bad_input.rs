@@ -32,16 +32,7 @@ async fn still_serving(app: &TestApp) {
 
 /// The users of the bootstrap ADMIN's view, for before/after comparisons.
 async fn user_ids(app: &TestApp, admin: &str) -> Vec<String> {
-    let (s, b) = app
-        .json(Method::GET, "/api/users/?limit=1000", admin, None)
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-    b["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["user_id"].as_str().unwrap().to_string())
-        .collect()
+    app.list_ids("/api/users/", "user_id", admin).await
 }
 
 fn b64url(bytes: &[u8]) -> String {

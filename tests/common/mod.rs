@@ -288,18 +288,23 @@ impl TestApp {
         read(r.send().await.unwrap()).await
     }
 
-    /// The ids of the folders `token` can list (up to 1000).
-    pub async fn folder_ids(&self, token: &str) -> Vec<String> {
+    /// The `field` of every item a list endpoint shows `token` (up to 1000 items).
+    pub async fn list_ids(&self, path: &str, field: &str, token: &str) -> Vec<String> {
         let (s, b) = self
-            .json(Method::GET, "/api/folders/?limit=1000", token, None)
+            .json(Method::GET, &format!("{path}?limit=1000"), token, None)
             .await;
         assert_eq!(s, StatusCode::OK, "{b}");
         b["items"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| f["folder_id"].as_str().unwrap().to_string())
+            .map(|f| f[field].as_str().unwrap().to_string())
             .collect()
+    }
+
+    /// The ids of the folders `token` can list (up to 1000).
+    pub async fn folder_ids(&self, token: &str) -> Vec<String> {
+        self.list_ids("/api/folders/", "folder_id", token).await
     }
 
     /// `(media_id, tags)` of a folder's media, as `token` sees them.
