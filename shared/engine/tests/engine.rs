@@ -5,48 +5,12 @@
 //! script when they are missing. Tests on `../shared/data` (`$OZ_SHARED_DATA`) skip when that
 //! folder is absent.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
-
 use face_engine::{AnalyzeOptions, BBox, DetectOutcome, Engine, embed, io::load_image};
 use image::RgbImage;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn engine() -> Arc<Engine> {
-    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| Arc::new(Engine::load(&repo().join("models")).expect("models load")))
-        .clone()
-}
-
-fn fixture(name: &str) -> RgbImage {
-    let dir = std::env::var_os("OZ_FIXTURES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".cache/fixtures"));
-    let path = dir.join(name);
-    assert!(
-        path.is_file(),
-        "fixture {} missing: run scripts/fetch-fixtures.sh (downloads insightface==2.1 and \
-         scikit-image wheels from PyPI and extracts their sample photos)",
-        path.display()
-    );
-    load_image(&path, 40_000_000).expect("fixture decodes")
-}
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = std::env::var_os("OZ_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/data"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: shared data folder {} absent", dir.display());
-        None
-    }
-}
+use common::{engine, fixture, shared_data};
 
 fn full() -> AnalyzeOptions {
     AnalyzeOptions::default()

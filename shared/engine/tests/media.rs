@@ -4,37 +4,16 @@
 //!
 //! Needs the fixture photos of `scripts/fetch-fixtures.sh` (see tests/engine.rs).
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
-
-use face_engine::{
-    AnalyzeOptions, DetectOutcome, Engine, EngineError, MediaAnalysis, io::load_image,
-};
+use face_engine::{AnalyzeOptions, DetectOutcome, Engine, EngineError, MediaAnalysis};
 use image::{ImageFormat, RgbImage};
 use media_decode::testutil::{Mp4Opts, encode, make_mp4, make_zip};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn engine() -> Arc<Engine> {
-    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| Arc::new(Engine::load(&repo().join("models")).expect("models load")))
-        .clone()
-}
+use common::{engine, fixture};
 
 fn astronaut() -> RgbImage {
-    let dir = std::env::var_os("OZ_FIXTURES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".cache/fixtures"));
-    let path = dir.join("astronaut.png");
-    assert!(
-        path.is_file(),
-        "fixture {} missing: run scripts/fetch-fixtures.sh",
-        path.display()
-    );
-    load_image(&path, 40_000_000).expect("fixture decodes")
+    fixture("astronaut.png")
 }
 
 /// `n` 640×480 frames: the astronaut portrait scaled to 480×480 on a grey canvas, moved 3 px
