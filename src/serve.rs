@@ -1,9 +1,12 @@
-//! The local server: every Lambda function's routes behind one listener, on the embedded adapters.
+//! The local server: every Lambda function's routes behind one listener, on the embedded adapters
+//! (default) or on DynamoDB/S3/SQS (`OZ_STORAGE=aws`, e.g. against moto).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use shared::api::{Function, router};
+use shared::config::Storage;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -22,8 +25,8 @@ pub fn init_tracing() {
     }
 }
 
-/// Serves until SIGINT/SIGTERM (or until `ready`'s receiver side is told nothing: tests use
-/// [`spawn`] instead). `ready` receives the bound address once listening.
+/// Serves until SIGINT/SIGTERM on the adapters `config.storage` selects (the AWS SDK reads its
+/// endpoint, region and credentials from the environment). `ready` receives the bound address.
 pub async fn run(
     config: shared::Config,
     ready: Option<oneshot::Sender<SocketAddr>>,
@@ -32,13 +35,32 @@ pub async fn run(
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
-    let app = shared::App::local(config, public_url).await?;
+    let app = match config.storage {
+        Storage::Local => {
+            let public_url = config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}"));
+            shared::App::local(config, public_url).await?
+        }
+        Storage::Aws => {
+            let sdk = shared::aws::sdk_config_from_env().await;
+            shared::App::aws(config, &sdk).await?
+        }
+    };
+    serve_app(listener, app, ready).await
+}
+
+/// Serves `app` on `listener` until SIGINT/SIGTERM.
+pub async fn serve_app(
+    listener: TcpListener,
+    app: Arc<shared::App>,
+    ready: Option<oneshot::Sender<SocketAddr>>,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let storage = app.config.storage;
     let service = router(app, &Function::ALL);
-    tracing::info!(%addr, "Oz API listening; log in with POST /api/authorize/auth");
+    tracing::info!(%addr, ?storage, "Oz API listening; log in with POST /api/authorize/auth");
     if let Some(tx) = ready {
         let _ = tx.send(addr);
     }

@@ -473,7 +473,7 @@ async fn folders_media_files_and_metadata() {
         app.client.get(&location).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
-    assert!(!app.data_dir.join("media").join(&c).join(&fid).exists());
+    assert!(!app.blob_exists(&format!("{c}/{fid}/{mid}")).await);
 }
 
 #[tokio::test]
@@ -528,4 +528,134 @@ async fn data_survives_a_restart() {
         .await;
     assert_eq!(users["total"], 2);
     drop(guard);
+}
+
+/// Sends `bytes` to a presigned upload ticket with a plain HTTP client (no token), as a browser
+/// or mobile client would; returns the status.
+async fn put_to_ticket(http: &reqwest::Client, ticket: &Value, bytes: Vec<u8>) -> StatusCode {
+    assert_eq!(ticket["method"], "PUT");
+    let mut req = http.put(ticket["url"].as_str().unwrap()).body(bytes);
+    for (k, v) in ticket["headers"].as_object().unwrap() {
+        if k != "content-length" && k != "host" {
+            req = req.header(k, v.as_str().unwrap());
+        }
+    }
+    req.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn direct_upload_by_presigned_put() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let c = app.create_company(&admin, "Acme").await;
+    let (_, client) = app.user(&admin, &c, "CLIENT", "client@acme.com").await;
+    let folder = app.folder_with_photo(&client).await;
+    let fid = folder["folder_id"].as_str().unwrap();
+    let (photo, video, liar) = (jpeg(80, 60), mp4(), png(20, 20));
+    let files = json!({"files": [
+        {"name": "id.jpg", "content_type": "image/jpeg", "size": photo.len(),
+         "tags": ["photo_id_front"], "meta_data": {"side": "front"}},
+        {"name": "selfie.mp4", "content_type": "video/mp4", "size": video.len(),
+         "tags": ["video_selfie_blank"]},
+        {"name": "fake.jpg", "content_type": "image/jpeg", "size": liar.len()},
+        {"name": "never.jpg", "content_type": "image/jpeg", "size": 10},
+    ]});
+    let uploads = format!("/api/folders/{fid}/media/uploads/");
+    let (s, tickets) = app.json(Method::POST, &uploads, &client, Some(files)).await;
+    assert_eq!(s, StatusCode::CREATED, "{tickets}");
+    assert_eq!(tickets.as_array().unwrap().len(), 4);
+    assert!(
+        tickets
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["state"] == "PENDING")
+    );
+
+    let http = reqwest::Client::new();
+    for (ticket, bytes) in tickets.as_array().unwrap().iter().zip([photo, video, liar]) {
+        assert!(put_to_ticket(&http, ticket, bytes).await.is_success());
+    }
+
+    // Reading the folder completes whatever the object store has (the S3 event does it on AWS).
+    let (s, got) = app
+        .json(Method::GET, &format!("/api/folders/{fid}"), &client, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{got}");
+    let media = got["media"].as_array().unwrap();
+    assert_eq!(media.len(), 3, "{got}");
+    let id = media
+        .iter()
+        .find(|m| m["original_name"] == "id.jpg")
+        .unwrap();
+    assert_eq!(id["tags"], json!(["photo_id_front"]));
+    assert_eq!(id["meta_data"]["side"], "front");
+    assert_eq!(id["media_id"], tickets[0]["media_id"]);
+    let video = media
+        .iter()
+        .find(|m| m["original_name"] == "selfie.mp4")
+        .unwrap();
+    assert_eq!(video["media_type"], "VIDEO_FOLDER");
+
+    // The file downloads like any media.
+    let r = app
+        .req(
+            Method::GET,
+            &format!("/api/media/{}/file", id["media_id"].as_str().unwrap()),
+            &client,
+        )
+        .send()
+        .await
+        .unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let bytes = app
+        .client
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes.as_ref(), jpeg(80, 60).as_slice());
+
+    // What is left: the PNG that claimed to be a JPEG (refused, object deleted) and the file
+    // that never came.
+    let (s, left) = app.json(Method::GET, &uploads, &client, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let left = left.as_array().unwrap();
+    assert_eq!(left.len(), 2, "{left:?}");
+    let liar = left
+        .iter()
+        .find(|u| u["original_name"] == "fake.jpg")
+        .unwrap();
+    assert_eq!(liar["state"], "REJECTED");
+    assert!(
+        liar["reason"].as_str().unwrap().contains("image/png"),
+        "{liar}"
+    );
+    let key = format!("{c}/{fid}/{}", liar["media_id"].as_str().unwrap());
+    assert!(!app.blob_exists(&key).await, "refused bytes are deleted");
+    let never = left
+        .iter()
+        .find(|u| u["original_name"] == "never.jpg")
+        .unwrap();
+    assert_eq!(never["state"], "PENDING");
+
+    // Another company's user sees neither the folder's uploads nor can make any.
+    let other = app.create_company(&admin, "Other").await;
+    let (_, stranger) = app
+        .user(&admin, &other, "CLIENT ADMIN", "x@other.com")
+        .await;
+    assert_error(
+        &app.json(Method::GET, &uploads, &stranger, None).await,
+        404,
+        10,
+    );
+    let one = json!({"files": [{"name": "a.jpg", "content_type": "image/jpeg", "size": 10}]});
+    assert_error(
+        &app.json(Method::POST, &uploads, &stranger, Some(one)).await,
+        404,
+        10,
+    );
 }

@@ -369,7 +369,7 @@ async fn missing_garbage_and_forged_tokens() {
     );
 
     // The server's real key but the wrong issuer / audience: still refused.
-    let key = std::fs::read(app.data_dir.join("jwt.key")).unwrap();
+    let key = app.jwt_key();
     for (k, v) in [("iss", "someone-else"), ("aud", "someone-else")] {
         let mut c = claims.clone();
         c[k] = json!(v);
@@ -1163,6 +1163,11 @@ async fn size_limits() {
 
 #[tokio::test]
 async fn tampered_file_url() {
+    if common::storage() != shared::config::Storage::Local {
+        // These are the embedded `/files` URLs; S3's presigned URLs are checked against s3s-fs
+        // (moto does not verify signatures) in shared/tests/ports_contract.rs.
+        return;
+    }
     let app = spawn_app().await;
     let t = app.admin_token().await;
     let a = app.folder_with_photo(&t).await;
@@ -1212,6 +1217,11 @@ async fn tampered_file_url() {
 
 #[tokio::test]
 async fn expired_file_url() {
+    if common::storage() != shared::config::Storage::Local {
+        // These are the embedded `/files` URLs; S3's presigned URLs are checked against s3s-fs
+        // (moto does not verify signatures) in shared/tests/ports_contract.rs.
+        return;
+    }
     let app = spawn_app_with(|c| c.file_url_ttl = Duration::from_secs(1)).await;
     let t = app.admin_token().await;
     let f = app.folder_with_photo(&t).await;
@@ -1344,4 +1354,134 @@ async fn keeps_serving_after_abuse() {
     still_serving(&app).await;
     let login = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(login.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn direct_upload_requests_and_urls_are_bounded() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let c = app.create_company(&admin, "Acme").await;
+    let (_, client) = app.user(&admin, &c, "CLIENT", "client@acme.com").await;
+    let folder = app.folder_with_photo(&client).await;
+    let fid = folder["folder_id"].as_str().unwrap();
+    let uploads = format!("/api/folders/{fid}/media/uploads/");
+    let file = |ct: &str, size: u64| json!({"name": "a", "content_type": ct, "size": size});
+    let max = 4u64 << 20;
+    for (body, status, code) in [
+        (json!({"files": [file("text/plain", 10)]}), 400, 5),
+        (json!({"files": [file("image/jpeg", 0)]}), 400, 4),
+        (json!({"files": [file("image/jpeg", max + 1)]}), 413, 4),
+        (json!({"files": vec![file("image/jpeg", 10); 6]}), 413, 4),
+        (json!({"files": []}), 400, 4),
+        (
+            json!({"files": [{"name": "a", "content_type": "image/jpeg", "size": 1, "sizee": 2}]}),
+            400,
+            3,
+        ),
+        (
+            json!({"files": [{"name": "", "content_type": "image/jpeg", "size": 1}]}),
+            400,
+            4,
+        ),
+        (
+            json!({"files": [{"name": "a", "content_type": "image/jpeg", "size": -1}]}),
+            400,
+            4,
+        ),
+        (
+            json!({"files": [{"name": "a", "content_type": "image/jpeg", "size": 1, "tags": ["nope"]}]}),
+            400,
+            4,
+        ),
+        (
+            json!({"files": [{"name": "a", "content_type": "image/jpeg", "size": 1, "meta_data": [1]}]}),
+            400,
+            5,
+        ),
+        (json!({"file": []}), 400, 3),
+    ] {
+        let got = app
+            .json(Method::POST, &uploads, &client, Some(body.clone()))
+            .await;
+        assert_eq!(
+            (got.0.as_u16(), got.1["error_code"].as_i64()),
+            (status, Some(code)),
+            "{body} -> {}",
+            got.1
+        );
+    }
+    let (_, left) = app.json(Method::GET, &uploads, &client, None).await;
+    assert_eq!(left, json!([]), "refused requests create no upload");
+    let (s, _) = app
+        .json(
+            Method::POST,
+            "/api/folders/not-a-uuid/media/uploads/",
+            &client,
+            Some(json!({"files": [file("image/jpeg", 1)]})),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 404, "ids that are not UUIDs name nothing");
+
+    // The local stand-in for S3 checks what S3 checks: signature, expiry, type and length.
+    if common::storage() != shared::config::Storage::Local {
+        return;
+    }
+    let photo = jpeg(40, 30);
+    let (_, tickets) = app
+        .json(
+            Method::POST,
+            &uploads,
+            &client,
+            Some(json!({"files": [file("image/jpeg", photo.len() as u64)]})),
+        )
+        .await;
+    let url = tickets[0]["url"].as_str().unwrap().to_string();
+    let put = |url: String, ct: &'static str, body: Vec<u8>| {
+        let http = app.client.clone();
+        async move {
+            let r = http
+                .put(url)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), read(r).await.1)
+        }
+    };
+    let tampered = url.replace("image%2Fjpeg", "image%2Fpng");
+    assert_eq!(
+        put(tampered, "image/png", photo.clone()).await.0.as_u16(),
+        401
+    );
+    let longer = url.replace(
+        &format!("len={}", photo.len()),
+        &format!("len={}", photo.len() + 1),
+    );
+    assert_eq!(
+        put(longer, "image/jpeg", photo.clone()).await.0.as_u16(),
+        401
+    );
+    assert_eq!(
+        put(url.clone(), "image/png", photo.clone())
+            .await
+            .0
+            .as_u16(),
+        401
+    );
+    let mut short = photo.clone();
+    short.pop();
+    assert_eq!(put(url.clone(), "image/jpeg", short).await.0.as_u16(), 400);
+    let mut long = photo.clone();
+    long.push(0);
+    assert_eq!(put(url.clone(), "image/jpeg", long).await.0.as_u16(), 413);
+    let mut sig = url.clone();
+    let tail = sig.pop().unwrap();
+    sig.push(if tail == '0' { '1' } else { '0' });
+    assert_eq!(put(sig, "image/jpeg", photo.clone()).await.0.as_u16(), 401);
+    let (_, left) = app.json(Method::GET, &uploads, &client, None).await;
+    assert_eq!(left[0]["state"], "PENDING", "nothing refused was stored");
+    assert_eq!(put(url, "image/jpeg", photo).await.0.as_u16(), 200);
+    let (_, left) = app.json(Method::GET, &uploads, &client, None).await;
+    assert_eq!(left, json!([]), "the upload became a media");
 }

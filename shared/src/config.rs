@@ -31,6 +31,70 @@ pub struct Config {
     pub file_url_ttl: Duration,
     /// Bounds on request input.
     pub limits: InputLimits,
+    /// `OZ_STORAGE` (`local` by default, or `aws`): which adapters hold the data.
+    pub storage: Storage,
+    /// Names of the AWS resources, used when `storage` is [`Storage::Aws`].
+    pub aws: AwsResources,
+}
+
+/// Which adapter set the services run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// SQLite and a media folder under `data_dir`.
+    Local,
+    /// DynamoDB, S3 and SQS (real AWS, or moto/LocalStack through `AWS_ENDPOINT_URL`).
+    Aws,
+}
+
+/// An `OZ_STORAGE` value other than `local` or `aws`.
+#[derive(Debug, thiserror::Error)]
+#[error("expected `local` or `aws`")]
+pub struct UnknownStorage;
+
+impl FromStr for Storage {
+    type Err = UnknownStorage;
+
+    fn from_str(s: &str) -> Result<Self, UnknownStorage> {
+        match s.to_ascii_lowercase().as_str() {
+            "local" => Ok(Self::Local),
+            "aws" => Ok(Self::Aws),
+            _ => Err(UnknownStorage),
+        }
+    }
+}
+
+/// The AWS resources of one deployment.
+#[derive(Debug, Clone)]
+pub struct AwsResources {
+    /// `OZ_TABLE` (default `oz-api`): the single DynamoDB table.
+    pub table: String,
+    /// `OZ_BUCKET` (default `oz-api-media`): the private media bucket.
+    pub bucket: String,
+    /// `OZ_ANALYSIS_QUEUE_URL` (default `oz-api-analyses`): URL or name of the analysis job queue.
+    pub analysis_queue: String,
+    /// `OZ_WEBHOOK_QUEUE_URL` (default `oz-api-webhooks`): URL or name of the webhook queue.
+    pub webhook_queue: String,
+    /// `OZ_S3_PATH_STYLE` (default: true when `AWS_ENDPOINT_URL` is set): path-style S3 URLs,
+    /// which emulators such as moto need.
+    pub s3_path_style: bool,
+    /// `OZ_AWS_CREATE_RESOURCES` (default false): create the table, bucket and queues when absent,
+    /// for emulators; real deployments get them from `template.yaml`.
+    pub create_resources: bool,
+}
+
+impl AwsResources {
+    /// Reads `OZ_TABLE`, `OZ_BUCKET`, the queue variables and the S3 addressing flags.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let name = |var_name: &str, default: &str| opt(var_name).unwrap_or_else(|| default.into());
+        Ok(Self {
+            table: name("OZ_TABLE", "oz-api"),
+            bucket: name("OZ_BUCKET", "oz-api-media"),
+            analysis_queue: name("OZ_ANALYSIS_QUEUE_URL", "oz-api-analyses"),
+            webhook_queue: name("OZ_WEBHOOK_QUEUE_URL", "oz-api-webhooks"),
+            s3_path_style: var("OZ_S3_PATH_STYLE", opt("AWS_ENDPOINT_URL").is_some())?,
+            create_resources: var("OZ_AWS_CREATE_RESOURCES", false)?,
+        })
+    }
 }
 
 /// Bounds applied to every request before its content is trusted.
@@ -88,6 +152,8 @@ impl Config {
                 max_json_bytes: var("OZ_MAX_JSON_BYTES", 64 << 10)?,
                 media,
             },
+            storage: var("OZ_STORAGE", Storage::Local)?,
+            aws: AwsResources::from_env()?,
         })
     }
 }

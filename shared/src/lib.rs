@@ -4,11 +4,14 @@
 
 pub mod api;
 pub mod app;
+pub mod aws;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod local;
 pub mod ports;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use app::App;
 pub use config::Config;

@@ -5,6 +5,7 @@
 //! to three secondary indexes, exactly the shape of a DynamoDB single-table design: every access
 //! pattern is a key lookup or a range query on the table or on one index, never a scan.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -143,8 +144,70 @@ pub trait Blobs: Send + Sync {
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
     /// Deletes every object whose key starts with `prefix` (a folder's media).
     async fn delete_prefix(&self, prefix: &str) -> Result<(), BlobError>;
+    /// The size of the object at `key`, or `None` when there is none.
+    async fn head(&self, key: &str) -> Result<Option<u64>, BlobError>;
     /// A URL that reads `key` without other credentials for `ttl`.
     async fn presign_get(&self, key: &str, ttl: Duration) -> Result<String, BlobError>;
+    /// A URL that writes `key` without other credentials for `ttl`, accepting only a body of
+    /// exactly `len` bytes sent with `content_type`.
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        len: u64,
+        ttl: Duration,
+    ) -> Result<PresignedPut, BlobError>;
+}
+
+/// A presigned upload: the client sends `PUT url` with exactly these headers and the bytes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PresignedPut {
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Failures of a job queue.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// The receipt handle is not (or no longer) valid: the message was deleted or redelivered.
+    #[error("receipt handle is not valid")]
+    StaleReceipt,
+    #[error(transparent)]
+    Backend(#[from] anyhow::Error),
+}
+
+/// A message taken from a queue; other consumers cannot see it until its visibility lapses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    pub id: String,
+    /// Handle for [`Queue::delete`] and [`Queue::extend_visibility`] of this delivery.
+    pub receipt: String,
+    pub body: String,
+    pub attributes: BTreeMap<String, String>,
+    /// How many times the message has been delivered, this delivery included.
+    pub receive_count: u32,
+}
+
+/// Largest batch one [`Queue::receive`] returns (the SQS limit).
+pub const MAX_RECEIVE: usize = 10;
+
+/// A job queue with at-least-once delivery, visibility timeouts and a dead-letter queue that takes
+/// a message after too many deliveries (SQS semantics).
+#[async_trait]
+pub trait Queue: Send + Sync {
+    /// Enqueues `body` with string `attributes`, visible after `delay`; returns the message id.
+    async fn send(
+        &self,
+        body: &str,
+        attributes: &[(&str, &str)],
+        delay: Duration,
+    ) -> Result<String, QueueError>;
+    /// Up to `max` (≤ [`MAX_RECEIVE`]) visible messages, waiting up to `wait` for the first.
+    async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<Received>, QueueError>;
+    /// Removes a delivered message for good.
+    async fn delete(&self, receipt: &str) -> Result<(), QueueError>;
+    /// Keeps a delivered message hidden for `timeout` from now (zero makes it visible again).
+    async fn extend_visibility(&self, receipt: &str, timeout: Duration) -> Result<(), QueueError>;
 }
 
 impl From<BlobError> for crate::Error {

@@ -1,9 +1,15 @@
 //! Test harness: the local server started in-process on a random port with a fresh data dir,
 //! plus helpers that speak the API over real HTTP.
+//!
+//! `OZ_TEST_STORAGE=aws` runs the same tests on the AWS adapters against a moto server (started
+//! once per test binary by `shared::testing`); the default is the embedded store.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use shared::config::Storage;
 
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Method, Response, StatusCode};
@@ -18,18 +24,39 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: Client,
     pub data_dir: PathBuf,
+    /// The services behind the server, for looking at stored state directly.
+    pub app: Arc<shared::App>,
     _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::task::JoinHandle<()>>,
 }
 
-/// The configuration tests run with: random port, given data dir, short file URLs.
+/// The adapters the tests run on (`OZ_TEST_STORAGE`, default `local`).
+pub fn storage() -> Storage {
+    std::env::var("OZ_TEST_STORAGE")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map_or(Storage::Local, |s| {
+            s.parse().expect("OZ_TEST_STORAGE is local or aws")
+        })
+}
+
+/// The configuration tests run with: random port, given data dir, short file URLs. In AWS mode
+/// the table, bucket, queues and JWT secret are derived from the data dir, so a restart on the
+/// same dir finds the same data.
 pub fn config(data_dir: PathBuf) -> shared::Config {
     let mut c = shared::Config::from_env().expect("config");
+    c.storage = storage();
+    if c.storage == Storage::Aws {
+        let tag = data_dir.display().to_string();
+        c.aws = shared::testing::moto().resources(&tag);
+        c.jwt_secret = Some(format!("test-secret-{}", c.aws.table).repeat(2));
+    } else {
+        c.jwt_secret = None;
+    }
     c.bind = "127.0.0.1:0".parse().unwrap();
     c.data_dir = data_dir;
     c.public_url = None;
     c.admin = Some((ADMIN_EMAIL.into(), ADMIN_PASSWORD.into()));
-    c.jwt_secret = None;
     c.limits.max_body_bytes = 8 << 20;
     c.limits.max_file_bytes = 4 << 20;
     c.limits.max_files = 5;
@@ -44,14 +71,30 @@ pub async fn spawn_app() -> TestApp {
     app
 }
 
+/// The services on the adapters `config.storage` names; local file URLs start with `public_url`.
+pub async fn build_app(config: shared::Config, public_url: String) -> Arc<shared::App> {
+    match config.storage {
+        Storage::Local => shared::App::local(config, public_url).await,
+        Storage::Aws => {
+            let sdk = shared::testing::moto().sdk_config().await;
+            shared::App::aws(config, &sdk).await
+        }
+    }
+    .expect("app")
+}
+
 /// Starts a server with `config`.
 pub async fn spawn_with(config: shared::Config) -> TestApp {
     let data_dir = config.data_dir.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel();
+    let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = build_app(config, format!("http://{addr}")).await;
+    let served = app.clone();
     let stop = tokio::spawn(async move {
-        oz_api::serve::run(config, Some(tx)).await.expect("server");
+        oz_api::serve::serve_app(listener, served, None)
+            .await
+            .expect("server");
     });
-    let addr = rx.await.expect("server started");
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -60,6 +103,7 @@ pub async fn spawn_with(config: shared::Config) -> TestApp {
         addr,
         client,
         data_dir,
+        app,
         _dir: None,
         stop: Some(stop),
     }
@@ -73,6 +117,19 @@ impl TestApp {
             let _ = h.await;
         }
         (self.data_dir.clone(), self._dir.take())
+    }
+
+    /// The HMAC key the server signs access tokens with.
+    pub fn jwt_key(&self) -> Vec<u8> {
+        match &self.app.config.jwt_secret {
+            Some(s) => s.as_bytes().to_vec(),
+            None => std::fs::read(self.data_dir.join("jwt.key")).unwrap(),
+        }
+    }
+
+    /// True when the object store holds `key`.
+    pub async fn blob_exists(&self, key: &str) -> bool {
+        self.app.blobs.head(key).await.unwrap().is_some()
     }
 
     pub fn url(&self, path: &str) -> String {

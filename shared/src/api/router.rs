@@ -65,11 +65,15 @@ impl Function {
                     get(folders::get).delete(folders::delete),
                 )
                 .route("/api/folders/{id}/media", post(folders::add_media))
+                .route(
+                    "/api/folders/{id}/media/uploads",
+                    post(folders::create_uploads).get(folders::list_uploads),
+                )
                 .route("/api/folders/{id}/meta_data", any(metadata::handle))
                 .route("/api/media/{id}", get(media::get).patch(media::update))
                 .route("/api/media/{id}/file", get(media::file))
                 .route("/api/media/{id}/meta_data", any(metadata::handle))
-                .route("/files/{*key}", get(files::get)),
+                .route("/files/{*key}", get(files::get).put(files::put)),
         }
     }
 }

@@ -128,6 +128,7 @@ impl App {
     ) -> Result<FolderView> {
         let folder = self.get_folder(actor, id).await?;
         let media = if with_media {
+            self.complete_folder_uploads(id).await?;
             Some(repo::folder_media(&*self.store, id).await?)
         } else {
             None
@@ -195,19 +196,22 @@ impl App {
         let folder = self.get_folder(actor, id).await?;
         actor.require_folder_delete()?;
         let pk = repo::folder_pk(id);
-        let mut writes = vec![Write::Delete {
-            pk: pk.clone(),
-            sk: META.into(),
-        }];
-        for item in self.store.query(&pk, &Range::default()).await? {
-            if item.sk != META {
-                writes.push(Write::Delete {
-                    pk: item.pk,
-                    sk: item.sk,
-                });
-            }
+        // The folder item goes first: from then on the folder and its media answer 404, and the
+        // rest (media, uploads) goes in transactions of at most 100 writes (DynamoDB's limit).
+        self.store.delete(&pk, META).await?;
+        let rest: Vec<Write> = self
+            .store
+            .query(&pk, &Range::default())
+            .await?
+            .into_iter()
+            .map(|item| Write::Delete {
+                pk: item.pk,
+                sk: item.sk,
+            })
+            .collect();
+        for chunk in rest.chunks(100) {
+            self.store.transact(chunk.to_vec()).await?;
         }
-        self.store.transact(writes).await?;
         self.blobs
             .delete_prefix(&format!("{}/{}/", folder.company_id, id))
             .await?;

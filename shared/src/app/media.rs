@@ -116,13 +116,14 @@ fn decode_error(name: &str, e: DecodeError) -> Error {
     }
 }
 
-/// Checks one file's content and builds its media object (CPU-bound: decodes the content).
-fn check_file(
+/// Checks one file's content and builds its media object `id` (CPU-bound: decodes the content).
+pub(crate) fn check_file(
     folder: &Folder,
     f: UploadFile,
     tags: Vec<String>,
     meta: MetaData,
     limits: &InputLimits,
+    id: MediaId,
 ) -> Result<NewMedia> {
     let name = if f.file_name.is_empty() {
         f.form_key.clone()
@@ -136,7 +137,6 @@ fn check_file(
     let media_type = media_type(&info);
     let tags = tags::validate(&tags, media_type == MediaType::ImageFolder)?;
     let sha = hex::encode(Sha256::digest(&f.bytes));
-    let id = MediaId::new();
     let t = now();
     Ok(NewMedia {
         mime: info.format.mime(),
@@ -181,7 +181,7 @@ impl App {
                 .map(|f| {
                     let t = tags.remove(&f.form_key).unwrap_or_default();
                     let m = media_meta.remove(&f.form_key).unwrap_or_default();
-                    check_file(&folder, f, t, m, &limits)
+                    check_file(&folder, f, t, m, &limits, MediaId::new())
                 })
                 .collect()
         })

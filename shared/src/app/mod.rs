@@ -7,16 +7,21 @@ pub mod folders;
 pub mod media;
 pub mod metadata;
 pub mod repo;
+pub mod uploads;
 pub mod users;
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use anyhow::Context as _;
 
-use crate::config::Config;
+use crate::aws::provision;
+
+use crate::config::{Config, Storage};
 use crate::domain::signing::UrlSigner;
-use crate::local::{FsBlobs, SqliteStore};
-use crate::ports::{Blobs, Store};
+use crate::local::{FsBlobs, Redrive, SqliteQueue, SqliteStore};
+use crate::ports::{Blobs, Queue, Store};
 
 pub use auth::Tokens;
 
@@ -25,6 +30,10 @@ pub struct App {
     pub config: Config,
     pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn Blobs>,
+    /// Analysis jobs, consumed by the worker.
+    pub analysis_queue: Arc<dyn Queue>,
+    /// Webhook deliveries, consumed by the webhook sender.
+    pub webhook_queue: Arc<dyn Queue>,
     pub tokens: Tokens,
     /// Signs local file URLs (the embedded stand-in for S3 presigned GETs).
     pub file_signer: UrlSigner,
@@ -65,8 +74,9 @@ impl Default for Page {
 }
 
 impl App {
-    /// The embedded deployment: SQLite metadata and media files under `config.data_dir`, secrets
-    /// generated on first start and kept there. `public_url` is where signed file URLs point.
+    /// The embedded deployment: SQLite metadata and queues and media files under
+    /// `config.data_dir`, secrets generated on first start and kept there. `public_url` is where
+    /// signed file URLs point.
     pub async fn local(config: Config, public_url: String) -> anyhow::Result<Arc<Self>> {
         let dir = &config.data_dir;
         std::fs::create_dir_all(dir)
@@ -75,19 +85,78 @@ impl App {
             Some(s) => s.as_bytes().to_vec(),
             None => persistent_secret(&dir.join("jwt.key"))?,
         };
-        let file_key = persistent_secret(&dir.join("files.key"))?;
-        let file_signer = UrlSigner::new(&file_key);
-        let store = Arc::new(SqliteStore::open(&dir.join("oz.sqlite3"))?);
+        let file_signer = UrlSigner::new(&persistent_secret(&dir.join("files.key"))?);
+        let db = dir.join("oz.sqlite3");
+        let store = Arc::new(SqliteStore::open(&db)?);
         let blobs = Arc::new(FsBlobs::new(
             dir.join("media"),
             public_url,
             file_signer.clone(),
         )?);
+        let queue = |name: &str, visibility: u64, max_receives: u32| -> anyhow::Result<_> {
+            let redrive = Redrive {
+                dead_letter: format!("{name}-dlq"),
+                max_receives,
+            };
+            let q = SqliteQueue::open(&db, name, Duration::from_secs(visibility), Some(redrive))?;
+            Ok(Arc::new(q))
+        };
+        let analysis_queue = queue("analyses", 900, provision::ANALYSIS_MAX_RECEIVES)?;
+        let webhook_queue = queue("webhooks", 60, provision::WEBHOOK_MAX_RECEIVES)?;
+        Self::assemble(
+            config,
+            &secret,
+            file_signer,
+            store,
+            blobs,
+            analysis_queue,
+            webhook_queue,
+        )
+        .await
+    }
+
+    /// The AWS deployment: DynamoDB, S3 and SQS through `sdk` (real AWS or an emulator).
+    /// `OZ_JWT_SECRET` is required, since there is no local folder to keep a generated one.
+    pub async fn aws(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Arc<Self>> {
+        let secret = config
+            .jwt_secret
+            .clone()
+            .context("OZ_JWT_SECRET must be set when OZ_STORAGE=aws")?;
+        if secret.len() < 32 {
+            anyhow::bail!("OZ_JWT_SECRET must be at least 32 characters");
+        }
+        let a = crate::aws::AwsAdapters::connect(sdk, &config.aws).await?;
+        // Local file URLs do not exist in this deployment (S3 presigns its own); the signer gets a
+        // throwaway key so `/files` accepts nothing.
+        let file_signer = UrlSigner::new(&rand::random::<[u8; 32]>());
+        Self::assemble(
+            config,
+            secret.as_bytes(),
+            file_signer,
+            Arc::new(a.store),
+            Arc::new(a.blobs),
+            Arc::new(a.analysis_queue),
+            Arc::new(a.webhook_queue),
+        )
+        .await
+    }
+
+    async fn assemble(
+        config: Config,
+        jwt_secret: &[u8],
+        file_signer: UrlSigner,
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn Blobs>,
+        analysis_queue: Arc<dyn Queue>,
+        webhook_queue: Arc<dyn Queue>,
+    ) -> anyhow::Result<Arc<Self>> {
         let app = Arc::new(Self {
-            tokens: Tokens::new(&secret),
+            tokens: Tokens::new(jwt_secret),
             config,
             store,
             blobs,
+            analysis_queue,
+            webhook_queue,
             file_signer,
         });
         app.bootstrap_admin().await?;
@@ -115,20 +184,28 @@ fn persistent_secret(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
 }
 
 impl App {
-    /// The deployment the environment describes, for Lambda functions: reads [`Config`] once.
-    /// Until the AWS adapters land this is the embedded store under `OZ_DATA_DIR`
-    /// (default `/tmp/oz-data` on Lambda, whose only writable disk is `/tmp`).
+    /// The deployment the environment describes (for Lambda functions and the local server):
+    /// reads [`Config`] once and picks the adapters by `OZ_STORAGE`. The embedded store on
+    /// Lambda lives under `/tmp`, its only writable disk, and lasts as long as the instance.
     pub async fn from_env() -> anyhow::Result<Arc<Self>> {
         let mut config = Config::from_env()?;
-        if std::env::var_os("OZ_DATA_DIR").is_none()
-            && std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some()
-        {
-            config.data_dir = "/tmp/oz-data".into();
+        match config.storage {
+            Storage::Aws => {
+                let sdk = crate::aws::sdk_config_from_env().await;
+                Self::aws(config, &sdk).await
+            }
+            Storage::Local => {
+                if std::env::var_os("OZ_DATA_DIR").is_none()
+                    && std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some()
+                {
+                    config.data_dir = "/tmp/oz-data".into();
+                }
+                let public_url = config
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", config.bind));
+                Self::local(config, public_url).await
+            }
         }
-        let public_url = config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", config.bind));
-        Self::local(config, public_url).await
     }
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::domain::signing::UrlSigner;
-use crate::ports::{BlobError, Blobs};
+use crate::ports::{BlobError, Blobs, PresignedPut};
 
 /// Media files under one root folder.
 pub struct FsBlobs {
@@ -37,6 +37,11 @@ impl FsBlobs {
         }
         Ok(self.root.join(rel))
     }
+}
+
+/// What a local presigned PUT URL signs: the method, key, content type and exact length.
+pub fn put_subject(key: &str, content_type: &str, len: u64) -> String {
+    format!("PUT\n{key}\n{content_type}\n{len}")
 }
 
 #[async_trait]
@@ -88,6 +93,45 @@ impl Blobs for FsBlobs {
                 anyhow::Error::new(e).context("deleting blobs"),
             )),
         }
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<u64>, BlobError> {
+        match tokio::fs::metadata(self.path_of(key)?).await {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(BlobError::Backend(
+                anyhow::Error::new(e).context("reading blob size"),
+            )),
+        }
+    }
+
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        len: u64,
+        ttl: Duration,
+    ) -> Result<PresignedPut, BlobError> {
+        self.path_of(key)?;
+        let (exp, sig) = self.signer.sign(&put_subject(key, content_type, len), ttl);
+        let query = serde_urlencoded::to_string([
+            ("exp", exp.to_string()),
+            ("ct", content_type.to_string()),
+            ("len", len.to_string()),
+            ("sig", sig),
+        ])
+        .context("encoding upload URL")?;
+        Ok(PresignedPut {
+            url: format!(
+                "{}/files/{key}?{query}",
+                self.public_url.trim_end_matches('/')
+            ),
+            headers: [
+                ("content-type".to_string(), content_type.to_string()),
+                ("content-length".to_string(), len.to_string()),
+            ]
+            .into(),
+        })
     }
 
     async fn presign_get(&self, key: &str, ttl: Duration) -> Result<String, BlobError> {

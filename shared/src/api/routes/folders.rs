@@ -6,10 +6,11 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::AppState;
-use crate::api::extract::{Caller, QueryPairs, path_id};
+use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
 use crate::api::multipart::MultipartUpload;
 use crate::api::views;
 use crate::app::folders::FolderFilter;
+use crate::app::uploads::{UploadsBody, upload_view};
 use crate::{Error, Result};
 
 fn refuse_analyses(upload: &crate::app::media::Upload) -> Result<()> {
@@ -118,4 +119,34 @@ pub async fn delete(
 ) -> Result<StatusCode> {
     state.0.delete_folder(&a, path_id(&id, "folder")?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/folders/{id}/media/uploads/`: presigned PUT URLs for direct uploads.
+pub async fn create_uploads(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<UploadsBody>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let tickets = state
+        .0
+        .create_uploads(&a, path_id(&id, "folder")?, body.files)
+        .await?;
+    let items = tickets
+        .iter()
+        .map(|t| upload_view(&t.upload, Some(&t.put)))
+        .collect();
+    Ok((StatusCode::CREATED, Json(Value::Array(items))))
+}
+
+/// `GET /api/folders/{id}/media/uploads/`: direct uploads not yet (or never) turned into media.
+pub async fn list_uploads(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    let uploads = state.0.list_uploads(&a, path_id(&id, "folder")?).await?;
+    Ok(Json(Value::Array(
+        uploads.iter().map(|u| upload_view(u, None)).collect(),
+    )))
 }
