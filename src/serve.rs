@@ -48,7 +48,25 @@ pub async fn run(
             shared::App::aws(config, &sdk).await?
         }
     };
+    start_workers(app.clone());
     serve_app(listener, app, ready).await
+}
+
+/// Loads the face engine in the background, then runs the analysis worker pool on the app's
+/// queue; the API serves meanwhile (queued analyses wait for the engine).
+fn start_workers(app: Arc<shared::App>) {
+    tokio::spawn(async move {
+        match face_analyzer::EngineAnalyzer::load().await {
+            Ok(analyzer) => {
+                let workers = app.config.analysis_workers;
+                face_analyzer::worker::spawn_pool(app, Arc::new(analyzer), workers);
+            }
+            Err(e) => tracing::error!(
+                error = format!("{e:#}"),
+                "face engine did not load; analyses will wait"
+            ),
+        }
+    });
 }
 
 /// Serves `app` on `listener` until SIGINT/SIGTERM.

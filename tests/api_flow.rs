@@ -479,10 +479,7 @@ async fn folders_media_files_and_metadata() {
 #[tokio::test]
 async fn data_survives_a_restart() {
     let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let c = app.create_company(&admin, "Acme").await;
-    let (_, client) = app.user(&admin, &c, "CLIENT", "client@acme.com").await;
-    let folder = app.folder_with_photo(&client).await;
+    let (_, _, client, folder) = app.acme_client_folder().await;
     let fid = folder["folder_id"].as_str().unwrap().to_string();
     let (data_dir, guard) = app.stop().await;
 
@@ -546,10 +543,7 @@ async fn put_to_ticket(http: &reqwest::Client, ticket: &Value, bytes: Vec<u8>) -
 #[tokio::test]
 async fn direct_upload_by_presigned_put() {
     let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let c = app.create_company(&admin, "Acme").await;
-    let (_, client) = app.user(&admin, &c, "CLIENT", "client@acme.com").await;
-    let folder = app.folder_with_photo(&client).await;
+    let (admin, c, client, folder) = app.acme_client_folder().await;
     let fid = folder["folder_id"].as_str().unwrap();
     let (photo, video, liar) = (jpeg(80, 60), mp4(), png(20, 20));
     let files = json!({"files": [

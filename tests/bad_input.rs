@@ -1359,10 +1359,7 @@ async fn keeps_serving_after_abuse() {
 #[tokio::test]
 async fn direct_upload_requests_and_urls_are_bounded() {
     let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let c = app.create_company(&admin, "Acme").await;
-    let (_, client) = app.user(&admin, &c, "CLIENT", "client@acme.com").await;
-    let folder = app.folder_with_photo(&client).await;
+    let (_, _, client, folder) = app.acme_client_folder().await;
     let fid = folder["folder_id"].as_str().unwrap();
     let uploads = format!("/api/folders/{fid}/media/uploads/");
     let file = |ct: &str, size: u64| json!({"name": "a", "content_type": ct, "size": size});

@@ -8,6 +8,7 @@ mod common;
 use std::sync::Arc;
 
 use aws_lambda_events::s3::S3Event;
+use aws_lambda_events::sqs::SqsEvent;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use shared::api::{Function, router};
@@ -23,13 +24,14 @@ async fn invoke(app: &Arc<shared::App>, f: Function, event: &str, token: &str) -
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-/// The HTTP function an event file is for; `None` for the `uploads` (S3 event) function.
+/// The HTTP function an event file is for; `None` for the `uploads` (S3) and `worker` (SQS)
+/// functions, which are exercised below.
 fn function_of(file: &str) -> Option<Function> {
     match file.split('-').next() {
         Some("auth") => Some(Function::Auth),
         Some("admin") => Some(Function::Admin),
         Some("folders") => Some(Function::Folders),
-        Some("uploads") => None,
+        Some("uploads" | "worker") => None,
         other => panic!("event {file} names no function ({other:?})"),
     }
 }
@@ -82,9 +84,11 @@ async fn every_event_runs_through_its_handler() {
     for name in &names {
         let event = std::fs::read_to_string(events_dir.join(name)).unwrap();
         let Some(f) = function_of(name) else {
-            // No pending upload has this key: the handler ignores it and succeeds.
-            let s3: S3Event = serde_json::from_str(&event).expect("S3 event parses");
-            shared::api::object_events::handle(&app, s3).await.unwrap();
+            if name.starts_with("uploads") {
+                // No pending upload has this key: the handler ignores it and succeeds.
+                let s3: S3Event = serde_json::from_str(&event).expect("S3 event parses");
+                shared::api::object_events::handle(&app, s3).await.unwrap();
+            }
             continue;
         };
         let (status, body) = invoke(&app, f, &event, &token).await;
@@ -118,7 +122,7 @@ async fn every_event_runs_through_its_handler() {
         "POST",
         &format!("/api/folders/{fid}/media/uploads/"),
         &token,
-        serde_json::json!({"files": [{"name": "id.png", "content_type": "image/png",
+        serde_json::json!({"files": [{"key": "id.png", "content_type": "image/png",
             "size": png.len(), "tags": ["photo_id_front"]}]}),
     )
     .await;
@@ -136,4 +140,41 @@ async fn every_event_runs_through_its_handler() {
         .expect("the event made the media");
     assert_eq!(media.tags, ["photo_id_front"]);
     assert_eq!(media.object_key(), key);
+
+    // The SQS event runs a real analysis job through the worker's batch handler: the sample's
+    // job names no analysis (done, nothing to retry); with a real job's body the analysis ends.
+    let sqs_sample = std::fs::read_to_string(events_dir.join("worker-analysis-job.json")).unwrap();
+    let analyzer: Arc<dyn shared::ports::Analyzer> = Arc::new(face_analyzer::EngineAnalyzer::new(
+        face_engine::Engine::from_env().expect("face models"),
+    ));
+    let sqs: SqsEvent = serde_json::from_str(&sqs_sample).expect("SQS event parses");
+    let res = face_analyzer::worker::handle_sqs_batch(app.clone(), analyzer.clone(), sqs).await;
+    assert!(res.batch_item_failures.is_empty());
+    let (status, started) = folders_json(
+        &app,
+        "POST",
+        &format!("/api/folders/{fid}/analyses/"),
+        &token,
+        serde_json::json!({"analyses": [{"type": "biometry"}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let jobs = app
+        .analysis_queue
+        .receive(10, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
+    let mut sqs: SqsEvent = serde_json::from_str(&sqs_sample).unwrap();
+    sqs.records[0].body = Some(jobs[0].body.clone());
+    sqs.records[0].receipt_handle = Some(jobs[0].receipt.clone());
+    let res = face_analyzer::worker::handle_sqs_batch(app.clone(), analyzer, sqs).await;
+    assert!(res.batch_item_failures.is_empty());
+    let id = started[0]["analysis_id"].as_str().unwrap().parse().unwrap();
+    let done = shared::app::repo::get_analysis(&*app.store, id)
+        .await
+        .unwrap();
+    assert_ne!(
+        done.state,
+        shared::domain::analysis::AnalysisState::Processing
+    );
 }

@@ -31,6 +31,9 @@ pub struct Config {
     pub file_url_ttl: Duration,
     /// Bounds on request input.
     pub limits: InputLimits,
+    /// `OZ_ANALYSIS_WORKERS` (default 1): analysis jobs the local server runs at once (each
+    /// already spreads a video's frames over every core).
+    pub analysis_workers: usize,
     /// `OZ_STORAGE` (`local` by default, or `aws`): which adapters hold the data.
     pub storage: Storage,
     /// Names of the AWS resources, used when `storage` is [`Storage::Aws`].
@@ -152,6 +155,7 @@ impl Config {
                 max_json_bytes: var("OZ_MAX_JSON_BYTES", 64 << 10)?,
                 media,
             },
+            analysis_workers: var("OZ_ANALYSIS_WORKERS", 1)?,
             storage: var("OZ_STORAGE", Storage::Local)?,
             aws: AwsResources::from_env()?,
         })

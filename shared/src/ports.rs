@@ -218,3 +218,55 @@ impl From<BlobError> for crate::Error {
         }
     }
 }
+
+/// What the face engine found in one media (photo, video or shot set).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FaceFindings {
+    /// Frames (1 for a photo) analysed, and how many showed a face.
+    pub frames: usize,
+    pub frames_with_face: usize,
+    pub frames_with_multiple_faces: usize,
+    /// Fused probability of a presentation attack, when liveness was asked for and a face found.
+    pub confidence_spoofing: Option<f32>,
+    /// Face template of the best frame, when asked for and a face found.
+    pub template: Option<Vec<f32>>,
+    /// Index and face box `[x1, y1, x2, y2]` of the best frame.
+    pub best_frame: Option<(usize, [f32; 4])>,
+    /// The best frame as a JPEG, when asked for.
+    pub best_shot_jpeg: Option<Bytes>,
+    /// Engine-specific evidence to show in `results_data` (per-frame scores, timings).
+    pub evidence: serde_json::Value,
+}
+
+/// Why the engine could not analyse a media.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    /// The bytes are not decodable media (or break a decoding limit).
+    #[error("media cannot be decoded: {0}")]
+    Undecodable(String),
+    #[error(transparent)]
+    Engine(#[from] anyhow::Error),
+}
+
+/// What to compute for a media.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AnalyzeRequest {
+    pub liveness: bool,
+    pub template: bool,
+    pub best_shot: bool,
+}
+
+/// The face engine, as the analyses need it. CPU-bound: implementations run on blocking threads.
+#[async_trait]
+pub trait Analyzer: Send + Sync {
+    /// Models, versions and calibration, recorded on every analysis.
+    fn info(&self) -> serde_json::Value;
+    /// Finds the face in `bytes` and computes what `req` asks for.
+    async fn analyze(
+        &self,
+        bytes: Bytes,
+        req: AnalyzeRequest,
+    ) -> Result<FaceFindings, AnalyzeError>;
+    /// Calibrated similarity in [0, 1] of two templates (1 = same person).
+    fn similarity(&self, a: &[f32], b: &[f32]) -> f32;
+}

@@ -119,6 +119,18 @@ impl TestApp {
         (self.data_dir.clone(), self._dir.take())
     }
 
+    /// Runs analysis jobs for this server (one worker on the process-wide face engine).
+    pub fn start_workers(&self) {
+        static ENGINE: std::sync::OnceLock<Arc<face_analyzer::EngineAnalyzer>> =
+            std::sync::OnceLock::new();
+        let analyzer = ENGINE.get_or_init(|| {
+            Arc::new(face_analyzer::EngineAnalyzer::new(
+                face_engine::Engine::from_env().expect("face models"),
+            ))
+        });
+        face_analyzer::worker::spawn_pool(self.app.clone(), analyzer.clone(), 1);
+    }
+
     /// The HMAC key the server signs access tokens with.
     pub fn jwt_key(&self) -> Vec<u8> {
         match &self.app.config.jwt_secret {
@@ -240,6 +252,16 @@ impl TestApp {
                 .unwrap(),
         )
         .await
+    }
+
+    /// A company "Acme" with a CLIENT user who owns a folder with one photo: returns the admin
+    /// token, the company id, the client's token and the folder's JSON.
+    pub async fn acme_client_folder(&self) -> (String, String, String, Value) {
+        let admin = self.admin_token().await;
+        let c = self.create_company(&admin, "Acme").await;
+        let (_, client) = self.user(&admin, &c, "CLIENT", "client@acme.com").await;
+        let folder = self.folder_with_photo(&client).await;
+        (admin, c, client, folder)
     }
 
     /// Creates a folder with one photo tagged `photo_selfie` and returns its JSON.

@@ -15,7 +15,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 
 use super::error::{error_response, method_not_allowed, unknown_path};
-use super::routes::{auth, companies, files, folders, media, metadata, users};
+use super::routes::{analyses, auth, companies, files, folders, media, metadata, users};
 use crate::{App, Error};
 
 /// A Lambda function of the API; the local server mounts all of them.
@@ -65,6 +65,11 @@ impl Function {
                     get(folders::get).delete(folders::delete),
                 )
                 .route("/api/folders/{id}/media", post(folders::add_media))
+                .route(
+                    "/api/folders/{id}/analyses",
+                    post(analyses::start).get(analyses::list),
+                )
+                .route("/api/analyses/{id}", get(analyses::get))
                 .route(
                     "/api/folders/{id}/media/uploads",
                     post(folders::create_uploads).get(folders::list_uploads),

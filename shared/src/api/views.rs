@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::app::folders::FolderView;
+use crate::domain::analysis::Analysis;
 use crate::domain::objects::{Media, MediaType};
 use crate::{App, Result};
 
@@ -39,12 +40,40 @@ pub async fn folder(app: &App, v: &FolderView, with_analyses: bool) -> Result<Va
         extra.insert("media".into(), Value::Array(media_list(app, m).await?));
     }
     if with_analyses {
-        extra.insert("analyses".into(), Value::Array(Vec::new()));
+        let list = crate::app::repo::folder_analyses(&*app.store, v.folder.folder_id).await?;
+        extra.insert("analyses".into(), Value::Array(analyses(app, &list).await?));
     }
     Ok(merge(
         serde_json::to_value(&v.folder).unwrap_or_default(),
         Value::Object(extra),
     ))
+}
+
+/// An analysis, with short-lived URLs for its output images (best shots).
+pub async fn analysis(app: &App, a: &Analysis) -> Result<Value> {
+    let mut v = serde_json::to_value(a).unwrap_or_default();
+    for (i, r) in a.results_media.iter().enumerate() {
+        let mut images = Vec::with_capacity(r.output_keys.len());
+        for key in &r.output_keys {
+            let url = app.blobs.presign_get(key, app.config.file_url_ttl).await?;
+            images.push(json!({ "original_url": url }));
+        }
+        let rm = &mut v["results_media"][i];
+        if let Value::Object(o) = rm {
+            o.remove("output_keys");
+            o.insert("output_images".into(), Value::Array(images));
+        }
+    }
+    Ok(v)
+}
+
+/// Several analyses.
+pub async fn analyses(app: &App, list: &[Analysis]) -> Result<Vec<Value>> {
+    let mut out = Vec::with_capacity(list.len());
+    for a in list {
+        out.push(analysis(app, a).await?);
+    }
+    Ok(out)
 }
 
 /// `{"items": [...], "total": n}`.

@@ -1,6 +1,7 @@
 //! Application services: the use cases of the API, over the ports. Each takes the calling
 //! [`Actor`](crate::domain::Actor) and applies the access rules before touching data.
 
+pub mod analyses;
 pub mod auth;
 pub mod companies;
 pub mod folders;

@@ -9,13 +9,16 @@
 //! | session | `SESSION#id`      | `META`              | `USER#uid#SESSIONS` / `id`      |                             |                     |
 //! | folder  | `FOLDER#id`       | `META`              | `COMPANY#cid#FOLDERS` / `t#id`  | `USER#uid#FOLDERS` / `t#id` | `FOLDERS` / `t#id`  |
 //! | media   | `FOLDER#fid`      | `MEDIA#t#id`        | `MEDIA#id` / `META`             |                             |                     |
+//! | upload  | `FOLDER#fid`      | `UPLOAD#id`         | (pending direct upload; TTL)    |                             |                     |
+//! | analysis| `FOLDER#fid`      | `ANALYSIS#t#id`     | `ANALYSIS#id` / `META`          |                             |                     |
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::domain::analysis::Analysis;
 use crate::domain::clock::time_key;
 use crate::domain::objects::{Company, Folder, Media, Session, StoredUser};
-use crate::domain::{CompanyId, FolderId, MediaId, SessionId, UserId};
+use crate::domain::{AnalysisId, CompanyId, FolderId, MediaId, SessionId, UserId};
 use crate::ports::{Item, Range, Store};
 use crate::{Error, Result};
 
@@ -152,4 +155,38 @@ pub async fn list_index<T: DeserializeOwned>(
     range: &Range,
 ) -> Result<Vec<T>> {
     decode_all(store.query_index(n, pk, range).await?)
+}
+
+pub fn analysis_index(id: AnalysisId) -> String {
+    format!("ANALYSIS#{id}")
+}
+
+/// The analysis's item, stored in its folder's partition (deleted with it).
+pub fn analysis_item(a: &Analysis) -> Item {
+    Item::new(
+        folder_pk(a.folder_id),
+        format!("ANALYSIS#{}#{}", time_key(a.time_created), a.analysis_id),
+        body(a),
+    )
+    .with_index(1, analysis_index(a.analysis_id), META)
+}
+
+/// The analysis with this id.
+pub async fn get_analysis(store: &dyn Store, id: AnalysisId) -> Result<Analysis> {
+    let mut items = store
+        .query_index(1, &analysis_index(id), &Range::default())
+        .await?;
+    match items.pop() {
+        Some(item) => decode(item),
+        None => Err(Error::NotFound("analysis")),
+    }
+}
+
+/// The analyses of a folder, oldest first (a strongly consistent read of its partition).
+pub async fn folder_analyses(store: &dyn Store, id: FolderId) -> Result<Vec<Analysis>> {
+    decode_all(
+        store
+            .query(&folder_pk(id), &Range::prefix("ANALYSIS#"))
+            .await?,
+    )
 }

@@ -33,7 +33,8 @@ const PENDING_GRACE_SECS: i64 = 24 * 3600;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UploadRequest {
-    /// File name, kept as the media's `original_name`.
+    /// File name, kept as the media's `original_name` (`key` in oz-api.md's sketch).
+    #[serde(alias = "key")]
     pub name: String,
     /// Declared content type; the sniffed content must match it.
     pub content_type: String,

@@ -55,4 +55,6 @@ id_type! {
     MediaId = "media_id";
     /// A login session.
     SessionId = "session_id";
+    /// An analysis of a folder's media.
+    AnalysisId = "analysis_id";
 }

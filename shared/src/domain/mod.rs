@@ -1,7 +1,8 @@
 //! Domain types and rules, free of HTTP and AWS: ids, roles and who may do what, tags, and the
-//! objects of the Oz API (companies, users, folders, media).
+//! objects of the Oz API (companies, users, folders, media, analyses).
 
 pub mod access;
+pub mod analysis;
 pub mod clock;
 pub mod ids;
 pub mod media;
@@ -12,5 +13,5 @@ pub mod signing;
 pub mod tags;
 
 pub use access::Actor;
-pub use ids::{CompanyId, FolderId, MediaId, SessionId, UserId};
+pub use ids::{AnalysisId, CompanyId, FolderId, MediaId, SessionId, UserId};
 pub use role::Role;

@@ -1,6 +1,7 @@
 //! [`Store`] on an embedded SQLite database (one file, WAL journal). The table mirrors the
 //! DynamoDB single-table layout: `(pk, sk)` primary key, three `(ipk, isk)` index pairs, a JSON body
-//! and a TTL column that reads ignore once passed.
+//! and a TTL column that reads ignore once passed. Behaviour is pinned by the port contract tests
+//! (`shared/tests/ports_contract.rs`), which run the same checks on DynamoDB.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -216,74 +217,5 @@ impl Store for SqliteStore {
             }
             tx.commit().map_err(backend)
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let s = SqliteStore::open(&dir.path().join("t.db")).unwrap();
-        (dir, s)
-    }
-
-    #[tokio::test]
-    async fn conditions_ranges_indexes_and_ttl() {
-        let (_d, s) = store();
-        let a = Item::new("P", "A#1", json!({"v": 1})).with_index(2, "X", "2");
-        s.put(a.clone(), Condition::NotExists).await.unwrap();
-        assert!(matches!(
-            s.put(a.clone(), Condition::NotExists).await,
-            Err(StoreError::Conflict)
-        ));
-        s.put(
-            Item::new("P", "A#2", json!({"v": 2})).with_index(2, "X", "1"),
-            Condition::None,
-        )
-        .await
-        .unwrap();
-        s.put(Item::new("P", "B#1", json!({})), Condition::None)
-            .await
-            .unwrap();
-        s.put(
-            Item::new("P", "A#3", json!({})).expiring(1),
-            Condition::None,
-        )
-        .await
-        .unwrap();
-        let got = s.query("P", &Range::prefix("A#")).await.unwrap();
-        assert_eq!(
-            got.iter().map(|i| i.sk.as_str()).collect::<Vec<_>>(),
-            ["A#1", "A#2"]
-        );
-        let by_index = s.query_index(2, "X", &Range::default()).await.unwrap();
-        assert_eq!(by_index[0].sk, "A#2");
-        let cond = Condition::FieldEquals("v".into(), json!(2));
-        assert!(matches!(
-            s.put(a.clone(), cond).await,
-            Err(StoreError::Conflict)
-        ));
-        s.put(a.clone(), Condition::FieldEquals("v".into(), json!(1)))
-            .await
-            .unwrap();
-        assert!(
-            s.get("P", "A#3").await.unwrap().is_none(),
-            "expired items are invisible"
-        );
-        // A failed condition rolls the whole transaction back.
-        let r = s
-            .transact(vec![
-                Write::Delete {
-                    pk: "P".into(),
-                    sk: "B#1".into(),
-                },
-                Write::Put(Item::new("P", "A#1", json!({})), Condition::NotExists),
-            ])
-            .await;
-        assert!(matches!(r, Err(StoreError::Conflict)));
-        assert!(s.get("P", "B#1").await.unwrap().is_some());
     }
 }

@@ -1,5 +1,6 @@
 //! Handlers: each parses its input, calls one service, and shapes the response.
 
+pub mod analyses;
 pub mod auth;
 pub mod companies;
 pub mod files;

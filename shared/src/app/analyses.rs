@@ -1,0 +1,514 @@
+//! Analyses: starting them (validated, stored PROCESSING, one job queued per analysis), reading
+//! them, and running one (the worker's step): media through the [`Analyzer`], decisions by the
+//! thresholds, result written once under a state condition, folder decision rolled up.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::App;
+use super::repo;
+use crate::domain::analysis::{
+    Analysis, AnalysisState, AnalysisType, ResultMedia, Thresholds, eligible, roll_up, worst,
+};
+use crate::domain::clock::now;
+use crate::domain::objects::{Folder, Media, MetaData, Resolution, StoredUser};
+use crate::domain::{Actor, AnalysisId, FolderId, MediaId};
+use crate::ports::{AnalyzeError, AnalyzeRequest, Analyzer, Condition, StoreError, Write};
+use crate::{Error, Result};
+
+/// Most analyses one request may start.
+pub const MAX_ANALYSES_PER_REQUEST: usize = 10;
+
+/// One analysis asked for in `POST /api/folders/{id}/analyses/`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisRequest {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub source_media: Option<Vec<MediaId>>,
+    #[serde(default)]
+    pub params: Option<MetaData>,
+}
+
+/// The body of `POST /api/folders/{id}/analyses/`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartAnalyses {
+    pub analyses: Vec<AnalysisRequest>,
+    #[serde(default)]
+    pub resolution_endpoint: Option<String>,
+}
+
+/// The job a queue message carries.
+#[derive(Debug, Clone, serde::Serialize, Deserialize, PartialEq)]
+pub struct AnalysisJob {
+    pub analysis_id: AnalysisId,
+    pub folder_id: FolderId,
+}
+
+/// What running a job did.
+#[derive(Debug, PartialEq)]
+pub enum RunOutcome {
+    /// This call wrote the result.
+    Finished(Resolution),
+    /// The analysis had already ended (a redelivered or duplicated job): nothing was written.
+    AlreadyDone,
+}
+
+fn may_start(user: &StoredUser, kind: AnalysisType) -> bool {
+    let u = &user.user;
+    match kind {
+        AnalysisType::Quality => u.can_start_analysis_quality,
+        AnalysisType::Biometry => u.can_start_analysis_biometry,
+        AnalysisType::Collection => u.can_start_analysis_collection,
+        AnalysisType::Documents => u.can_start_analysis_documents,
+    }
+}
+
+impl App {
+    /// Starts the requested analyses on folder `id`: each is stored PROCESSING and queued.
+    pub async fn start_analyses(
+        &self,
+        actor: &Actor,
+        id: FolderId,
+        req: StartAnalyses,
+    ) -> Result<Vec<Analysis>> {
+        let folder = self.get_folder(actor, id).await?;
+        actor.require_folder_write()?;
+        if req.analyses.is_empty() || req.analyses.len() > MAX_ANALYSES_PER_REQUEST {
+            return Err(Error::invalid(format!(
+                "analyses must list 1 to {MAX_ANALYSES_PER_REQUEST} analyses"
+            )));
+        }
+        let user: StoredUser =
+            repo::get_meta(&*self.store, &repo::user_pk(actor.user_id), "user").await?;
+        self.complete_folder_uploads(id).await?;
+        let media = repo::folder_media(&*self.store, id).await?;
+        let t = now();
+        let group = AnalysisId::new();
+        let mut analyses = Vec::with_capacity(req.analyses.len());
+        for r in req.analyses {
+            let kind = AnalysisType::parse(&r.kind).ok_or_else(|| {
+                Error::invalid(format!(
+                    "type {:?}: use quality, biometry, collection or documents",
+                    r.kind
+                ))
+            })?;
+            match kind {
+                AnalysisType::Documents => {
+                    return Err(Error::NotRealized("documents analyses".into()));
+                }
+                AnalysisType::Collection => {
+                    return Err(Error::NotRealized(
+                        "collection analyses (blacklists are not built yet)".into(),
+                    ));
+                }
+                _ => {}
+            }
+            if !may_start(&user, kind) {
+                return Err(Error::forbidden(format!(
+                    "this user may not start {} analyses",
+                    kind.as_str()
+                )));
+            }
+            let source_media = match r.source_media {
+                None => Vec::new(),
+                Some(ids) => {
+                    if let Some(bad) = ids
+                        .iter()
+                        .find(|m| !media.iter().any(|x| x.media_id == **m))
+                    {
+                        return Err(Error::invalid(format!(
+                            "source_media {bad} is not a media of this folder"
+                        )));
+                    }
+                    ids
+                }
+            };
+            analyses.push(Analysis {
+                analysis_id: AnalysisId::new(),
+                folder_id: id,
+                company_id: folder.company_id,
+                user_id: actor.user_id,
+                group_id: group,
+                kind,
+                state: AnalysisState::Processing,
+                resolution_status: Resolution::Processing,
+                source_media,
+                results_media: Vec::new(),
+                results_data: MetaData::new(),
+                params: r.params.unwrap_or_default(),
+                error_code: None,
+                error_message: None,
+                engine: None,
+                resolution_endpoint: req.resolution_endpoint.clone(),
+                meta_data: MetaData::new(),
+                time_created: t,
+                time_updated: t,
+            });
+        }
+        let mut writes: Vec<Write> = analyses
+            .iter()
+            .map(|a| Write::Put(repo::analysis_item(a), Condition::NotExists))
+            .collect();
+        let mut f = folder.clone();
+        f.resolution_status = crate::domain::objects::FolderStatus::Processing;
+        f.system_resolution = Resolution::Processing;
+        f.time_updated = t;
+        writes.push(Write::Put(repo::folder_item(&f), Condition::Exists));
+        self.store.transact(writes).await.map_err(|e| match e {
+            StoreError::Conflict => Error::NotFound("folder"),
+            other => other.into(),
+        })?;
+        for a in &mut analyses {
+            let job = AnalysisJob {
+                analysis_id: a.analysis_id,
+                folder_id: id,
+            };
+            let body = serde_json::to_string(&job).expect("jobs serialise");
+            let sent = self
+                .analysis_queue
+                .send(
+                    &body,
+                    &[
+                        ("type", a.kind.as_str()),
+                        ("company_id", &a.company_id.to_string()),
+                    ],
+                    std::time::Duration::ZERO,
+                )
+                .await;
+            if let Err(e) = sent {
+                tracing::error!(analysis_id = %a.analysis_id, error = %e, "queueing analysis failed");
+                *a = self
+                    .fail_analysis(a.analysis_id, "the analysis could not be queued")
+                    .await?
+                    .unwrap_or_else(|| a.clone());
+            }
+        }
+        tracing::info!(folder_id = %id, count = analyses.len(), "analyses started");
+        Ok(analyses)
+    }
+
+    /// The analysis, if the caller may see its folder.
+    pub async fn get_analysis(&self, actor: &Actor, id: AnalysisId) -> Result<Analysis> {
+        let a = repo::get_analysis(&*self.store, id).await?;
+        self.get_folder(actor, a.folder_id)
+            .await
+            .map_err(|_| Error::NotFound("analysis"))?;
+        Ok(a)
+    }
+
+    /// The analyses of folder `id`, oldest first.
+    pub async fn folder_analyses(&self, actor: &Actor, id: FolderId) -> Result<Vec<Analysis>> {
+        self.get_folder(actor, id).await?;
+        repo::folder_analyses(&*self.store, id).await
+    }
+
+    /// Ends analysis `id` as FAILED with `reason` unless it has ended already; rolls up.
+    pub async fn fail_analysis(&self, id: AnalysisId, reason: &str) -> Result<Option<Analysis>> {
+        let mut a = repo::get_analysis(&*self.store, id).await?;
+        if a.state != AnalysisState::Processing {
+            return Ok(None);
+        }
+        a.state = AnalysisState::Failed;
+        a.resolution_status = Resolution::Failed;
+        a.error_code = Some(0);
+        a.error_message = Some(reason.to_string());
+        a.time_updated = now();
+        if self.finish(&a).await? {
+            Ok(Some(a))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Runs the analysis a job names. Idempotent: an analysis that has ended is left alone, and
+    /// the result is written under the condition that it is still PROCESSING, so two deliveries
+    /// racing each other write one result.
+    pub async fn run_analysis(
+        &self,
+        analyzer: &dyn Analyzer,
+        job: &AnalysisJob,
+    ) -> Result<RunOutcome> {
+        let mut a = match repo::get_analysis(&*self.store, job.analysis_id).await {
+            Ok(a) => a,
+            // The folder (and its analyses) was deleted meanwhile: nothing to do.
+            Err(Error::NotFound(_)) => return Ok(RunOutcome::AlreadyDone),
+            Err(e) => return Err(e),
+        };
+        if a.state != AnalysisState::Processing {
+            return Ok(RunOutcome::AlreadyDone);
+        }
+        let media = repo::folder_media(&*self.store, a.folder_id).await?;
+        let chosen: Vec<Media> = eligible(a.kind, &media)
+            .into_iter()
+            .filter(|m| a.source_media.is_empty() || a.source_media.contains(&m.media_id))
+            .cloned()
+            .collect();
+        let thresholds = self.thresholds();
+        let started = std::time::Instant::now();
+        match a.kind {
+            AnalysisType::Quality => {
+                self.run_quality(analyzer, &mut a, &chosen, &thresholds)
+                    .await?
+            }
+            AnalysisType::Biometry => {
+                self.run_biometry(analyzer, &mut a, &chosen, &thresholds)
+                    .await?
+            }
+            AnalysisType::Collection | AnalysisType::Documents => {
+                a.state = AnalysisState::Failed;
+                a.resolution_status = Resolution::Failed;
+                a.error_code = Some(2);
+                a.error_message = Some(format!("{} analyses are not realised", a.kind.as_str()));
+            }
+        }
+        a.engine = Some(json!({
+            "models": analyzer.info(),
+            "thresholds": thresholds,
+            "processing_ms": started.elapsed().as_millis() as u64,
+        }));
+        a.time_updated = now();
+        if self.finish(&a).await? {
+            tracing::info!(analysis_id = %a.analysis_id, kind = a.kind.as_str(),
+                resolution = ?a.resolution_status, "analysis finished");
+            Ok(RunOutcome::Finished(a.resolution_status))
+        } else {
+            Ok(RunOutcome::AlreadyDone)
+        }
+    }
+
+    /// The decision thresholds in force.
+    pub fn thresholds(&self) -> Thresholds {
+        Thresholds::default()
+    }
+
+    /// Reads one media's bytes and runs the analyzer on them; `Err` is the per-media reason.
+    async fn findings(
+        &self,
+        analyzer: &dyn Analyzer,
+        m: &Media,
+        req: AnalyzeRequest,
+    ) -> Result<std::result::Result<crate::ports::FaceFindings, String>> {
+        let bytes: Bytes = self.blobs.get(&m.object_key()).await?;
+        match analyzer.analyze(bytes, req).await {
+            Ok(f) if f.frames_with_face == 0 => Ok(Err(format!(
+                "no face found in media {} ({} frames analysed)",
+                m.media_id, f.frames
+            ))),
+            Ok(f) => Ok(Ok(f)),
+            Err(AnalyzeError::Undecodable(e)) => Ok(Err(format!("media {}: {e}", m.media_id))),
+            // Engine failures are deterministic for the same bytes: retrying the job would only
+            // delay the same answer, so the media gets the reason now.
+            Err(AnalyzeError::Engine(e)) => {
+                tracing::error!(media_id = %m.media_id, error = format!("{e:#}"), "engine failed on media");
+                Ok(Err(format!(
+                    "media {} could not be analysed: {e}",
+                    m.media_id
+                )))
+            }
+        }
+    }
+
+    async fn run_quality(
+        &self,
+        analyzer: &dyn Analyzer,
+        a: &mut Analysis,
+        media: &[Media],
+        t: &Thresholds,
+    ) -> Result<()> {
+        let best_shot = a
+            .params
+            .get("extract_best_shot")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        let req = AnalyzeRequest {
+            liveness: true,
+            template: false,
+            best_shot,
+        };
+        let mut decisions = Vec::new();
+        for m in media {
+            let mut r = ResultMedia {
+                source_media_id: Some(m.media_id),
+                ..ResultMedia::default()
+            };
+            match self.findings(analyzer, m, req).await? {
+                Err(reason) => {
+                    // No face means no proof of liveness: the media is declined, with the reason.
+                    r.error_message = Some(reason);
+                    r.resolution_status = Some(Resolution::Declined);
+                }
+                Ok(f) => {
+                    let score = f.confidence_spoofing.unwrap_or(1.0);
+                    r.results_data
+                        .insert("confidence_spoofing".into(), json!(score));
+                    r.results_data
+                        .insert("frames_analysed".into(), json!(f.frames));
+                    r.results_data
+                        .insert("frames_with_face".into(), json!(f.frames_with_face));
+                    r.results_data.insert(
+                        "frames_with_multiple_faces".into(),
+                        json!(f.frames_with_multiple_faces),
+                    );
+                    if m.media_type == crate::domain::objects::MediaType::ImageFolder {
+                        r.results_data.insert(
+                            "note".into(),
+                            json!("a single photo cannot prove liveness the way a video can"),
+                        );
+                    }
+                    r.results_data.insert("evidence".into(), f.evidence.clone());
+                    if let Some((frame, b)) = f.best_frame {
+                        r.results_data
+                            .insert("best_shot".into(), json!({"frame": frame, "box": b}));
+                    }
+                    if let Some(jpeg) = f.best_shot_jpeg {
+                        let key = format!(
+                            "{}/{}/analyses/{}/{}-best.jpg",
+                            a.company_id, a.folder_id, a.analysis_id, m.media_id
+                        );
+                        self.blobs.put(&key, jpeg, "image/jpeg").await?;
+                        r.output_keys.push(key);
+                    }
+                    r.resolution_status = Some(t.liveness_decision(score));
+                }
+            }
+            decisions.extend(r.resolution_status);
+            a.results_media.push(r);
+        }
+        a.state = AnalysisState::Finished;
+        // No selfie media: nothing to refuse (oz-api.md §3).
+        a.resolution_status = worst(decisions);
+        Ok(())
+    }
+
+    async fn run_biometry(
+        &self,
+        analyzer: &dyn Analyzer,
+        a: &mut Analysis,
+        media: &[Media],
+        t: &Thresholds,
+    ) -> Result<()> {
+        let req = AnalyzeRequest {
+            liveness: false,
+            template: true,
+            best_shot: false,
+        };
+        let fail = |a: &mut Analysis, msg: String| {
+            a.state = AnalysisState::Failed;
+            a.resolution_status = Resolution::Failed;
+            a.error_code = Some(4);
+            a.error_message = Some(msg);
+        };
+        if media.len() < 2 {
+            fail(
+                a,
+                format!(
+                    "biometry needs at least 2 media with faces; this folder has {} eligible",
+                    media.len()
+                ),
+            );
+            return Ok(());
+        }
+        let mut templates: Vec<(MediaId, Vec<f32>)> = Vec::new();
+        let mut problems = Vec::new();
+        for m in media {
+            let mut r = ResultMedia {
+                source_media_id: Some(m.media_id),
+                ..ResultMedia::default()
+            };
+            match self.findings(analyzer, m, req).await? {
+                Err(reason) => {
+                    problems.push(reason.clone());
+                    r.error_message = Some(reason);
+                }
+                Ok(f) => match f.template {
+                    Some(tpl) => templates.push((m.media_id, tpl)),
+                    None => problems.push(format!("no face template for media {}", m.media_id)),
+                },
+            }
+            a.results_media.push(r);
+        }
+        if !problems.is_empty() {
+            fail(a, problems.join("; "));
+            return Ok(());
+        }
+        let mut pairs = Vec::new();
+        let mut per_media: BTreeMap<MediaId, f32> = BTreeMap::new();
+        for i in 0..templates.len() {
+            for j in i + 1..templates.len() {
+                let s = analyzer.similarity(&templates[i].1, &templates[j].1);
+                pairs.push(json!({"media_ids": [templates[i].0, templates[j].0], "confidence": s}));
+                for k in [i, j] {
+                    let e = per_media.entry(templates[k].0).or_insert(f32::MAX);
+                    *e = e.min(s);
+                }
+            }
+        }
+        let scores: Vec<f32> = pairs
+            .iter()
+            .filter_map(|p| p["confidence"].as_f64().map(|x| x as f32))
+            .collect();
+        let min = scores.iter().copied().fold(f32::MAX, f32::min);
+        let max = scores.iter().copied().fold(f32::MIN, f32::max);
+        for r in &mut a.results_media {
+            if let Some(s) = r.source_media_id.and_then(|id| per_media.get(&id)) {
+                r.results_data.insert("min_confidence".into(), json!(s));
+            }
+        }
+        a.results_data.insert("min_confidence".into(), json!(min));
+        a.results_data.insert("max_confidence".into(), json!(max));
+        a.results_data.insert("pairs".into(), Value::Array(pairs));
+        a.state = AnalysisState::Finished;
+        a.resolution_status = t.biometry_decision(min);
+        Ok(())
+    }
+
+    /// Writes the ended analysis if it is still PROCESSING in the store (false when another
+    /// delivery won), then rolls the folder's decision up.
+    async fn finish(&self, a: &Analysis) -> Result<bool> {
+        let cond = Condition::FieldEquals("state".into(), json!("PROCESSING"));
+        match self.store.put(repo::analysis_item(a), cond).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        self.roll_up_folder(a.folder_id).await?;
+        Ok(true)
+    }
+
+    /// Recomputes the folder's status from its analyses. Optimistic: the folder is written only if
+    /// nobody changed it since it was read, else recomputed, so concurrent finishers converge.
+    async fn roll_up_folder(&self, id: FolderId) -> Result<()> {
+        for _ in 0..10 {
+            let folder: Folder =
+                match repo::get_meta(&*self.store, &repo::folder_pk(id), "folder").await {
+                    Ok(f) => f,
+                    Err(Error::NotFound(_)) => return Ok(()),
+                    Err(e) => return Err(e),
+                };
+            let analyses = repo::folder_analyses(&*self.store, id).await?;
+            let (status, decision) = roll_up(&analyses);
+            if (folder.resolution_status, folder.system_resolution) == (status, decision) {
+                return Ok(());
+            }
+            let mut f = folder.clone();
+            f.resolution_status = status;
+            f.system_resolution = decision;
+            f.time_updated = now().max(folder.time_updated + 1e-3);
+            let cond = Condition::FieldEquals("time_updated".into(), json!(folder.time_updated));
+            match self.store.put(repo::folder_item(&f), cond).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Unexpected(anyhow::anyhow!(
+            "folder {id}: roll-up kept conflicting"
+        )))
+    }
+}

@@ -1,0 +1,226 @@
+//! Analyses: their types, states and results, which media each type takes (the Oz rules of
+//! assigning analyses), how one decides, and how a folder's decision rolls up from its analyses.
+//! Pure rules; the services run them and the engine supplies the scores.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::objects::{FolderStatus, Media, MediaType, MetaData, Resolution};
+use super::{AnalysisId, CompanyId, FolderId, MediaId, UserId};
+
+/// What an analysis checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AnalysisType {
+    /// Liveness (presentation-attack detection) of each selfie media.
+    Quality,
+    /// 1:1 matching across every pair of the folder's media.
+    Biometry,
+    /// 1:N search against a blacklist collection.
+    Collection,
+    /// OCR/MRZ of ID documents (not realised).
+    Documents,
+}
+
+impl AnalysisType {
+    /// Parses the request spelling (`quality`, `QUALITY`, ...).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "quality" | "liveness" => Some(Self::Quality),
+            "biometry" => Some(Self::Biometry),
+            "collection" => Some(Self::Collection),
+            "documents" => Some(Self::Documents),
+            _ => None,
+        }
+    }
+
+    /// The lowercase name, as in requests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Quality => "quality",
+            Self::Biometry => "biometry",
+            Self::Collection => "collection",
+            Self::Documents => "documents",
+        }
+    }
+}
+
+/// Processing state of an analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AnalysisState {
+    Processing,
+    Failed,
+    Finished,
+}
+
+/// One media's outcome within an analysis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResultMedia {
+    pub source_media_id: Option<MediaId>,
+    /// The scores and evidence for this media (e.g. `confidence_spoofing`).
+    pub results_data: MetaData,
+    /// This media's own decision.
+    pub resolution_status: Option<Resolution>,
+    /// Why this media has no score (e.g. no face found).
+    pub error_message: Option<String>,
+    /// Object-store keys of images produced for this media (best shot); shown as URLs.
+    #[serde(default)]
+    pub output_keys: Vec<String>,
+}
+
+/// An analysis of a folder's media.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Analysis {
+    pub analysis_id: AnalysisId,
+    pub folder_id: FolderId,
+    pub company_id: CompanyId,
+    pub user_id: UserId,
+    /// The analyses started by one request share it; their webhook fires when all have ended.
+    pub group_id: AnalysisId,
+    #[serde(rename = "type")]
+    pub kind: AnalysisType,
+    pub state: AnalysisState,
+    pub resolution_status: Resolution,
+    pub source_media: Vec<MediaId>,
+    pub results_media: Vec<ResultMedia>,
+    pub results_data: MetaData,
+    pub params: MetaData,
+    pub error_code: Option<i64>,
+    pub error_message: Option<String>,
+    /// Models, versions and thresholds used (set when the engine ran).
+    pub engine: Option<Value>,
+    pub resolution_endpoint: Option<String>,
+    pub meta_data: MetaData,
+    pub time_created: f64,
+    pub time_updated: f64,
+}
+
+/// Tag prefixes of selfie videos; photo selfies are scored as single frames.
+fn is_selfie(m: &Media) -> bool {
+    m.tags
+        .iter()
+        .any(|t| t.starts_with("video_selfie") || t == "photo_selfie")
+}
+
+/// The media of `all` an analysis of `kind` takes (before any explicit `source_media` narrowing).
+pub fn eligible(kind: AnalysisType, all: &[Media]) -> Vec<&Media> {
+    all.iter()
+        .filter(|m| match kind {
+            AnalysisType::Quality => is_selfie(m),
+            AnalysisType::Biometry | AnalysisType::Collection => {
+                !m.tags.iter().any(|t| t == "photo_id_back")
+            }
+            AnalysisType::Documents => m.media_type == MediaType::ImageFolder,
+        })
+        .collect()
+}
+
+/// Decision thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// `confidence_spoofing` at or above this is an attack (default 0.5).
+    pub liveness: f32,
+    /// `min_confidence` at or above this is the same person (default 0.85).
+    pub biometry: f32,
+    /// When set, `min_confidence` in `[operator_band, biometry)` asks an operator instead of
+    /// declining.
+    pub operator_band: Option<f32>,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            liveness: 0.5,
+            biometry: 0.85,
+            operator_band: None,
+        }
+    }
+}
+
+impl Thresholds {
+    /// The decision on one media's spoof score.
+    pub fn liveness_decision(&self, confidence_spoofing: f32) -> Resolution {
+        if confidence_spoofing >= self.liveness {
+            Resolution::Declined
+        } else {
+            Resolution::Success
+        }
+    }
+
+    /// The decision on the least similar pair's score.
+    pub fn biometry_decision(&self, min_confidence: f32) -> Resolution {
+        if min_confidence >= self.biometry {
+            Resolution::Success
+        } else if self.operator_band.is_some_and(|b| min_confidence >= b) {
+            Resolution::OperatorRequired
+        } else {
+            Resolution::Declined
+        }
+    }
+}
+
+/// The worst of several decisions: FAILED, then DECLINED, then OPERATOR_REQUIRED, then SUCCESS.
+pub fn worst(decisions: impl IntoIterator<Item = Resolution>) -> Resolution {
+    let rank = |r: Resolution| match r {
+        Resolution::Failed => 4,
+        Resolution::Declined => 3,
+        Resolution::OperatorRequired => 2,
+        Resolution::Processing => 1,
+        Resolution::Success | Resolution::Initial => 0,
+    };
+    decisions
+        .into_iter()
+        .max_by_key(|r| rank(*r))
+        .unwrap_or(Resolution::Success)
+}
+
+/// The folder's `(resolution_status, system_resolution)` given all its analyses: processing
+/// while any is, else the worst decision.
+pub fn roll_up(analyses: &[Analysis]) -> (FolderStatus, Resolution) {
+    if analyses.is_empty() {
+        return (FolderStatus::Initial, Resolution::Initial);
+    }
+    if analyses
+        .iter()
+        .any(|a| a.state == AnalysisState::Processing)
+    {
+        return (FolderStatus::Processing, Resolution::Processing);
+    }
+    let decision = worst(analyses.iter().map(|a| a.resolution_status));
+    let status = if decision == Resolution::Failed {
+        FolderStatus::Failed
+    } else {
+        FolderStatus::Finished
+    };
+    (status, decision)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_follow_the_thresholds() {
+        let t = Thresholds::default();
+        assert_eq!(t.liveness_decision(0.5), Resolution::Declined);
+        assert_eq!(t.liveness_decision(0.49), Resolution::Success);
+        assert_eq!(t.biometry_decision(0.85), Resolution::Success);
+        assert_eq!(t.biometry_decision(0.84), Resolution::Declined);
+        let banded = Thresholds {
+            operator_band: Some(0.6),
+            ..t
+        };
+        assert_eq!(banded.biometry_decision(0.7), Resolution::OperatorRequired);
+        assert_eq!(banded.biometry_decision(0.5), Resolution::Declined);
+    }
+
+    #[test]
+    fn worst_decision_wins() {
+        use Resolution::*;
+        assert_eq!(worst([Success, OperatorRequired]), OperatorRequired);
+        assert_eq!(worst([OperatorRequired, Declined, Success]), Declined);
+        assert_eq!(worst([Declined, Failed]), Failed);
+        assert_eq!(worst([]), Success);
+    }
+}
