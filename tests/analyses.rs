@@ -479,3 +479,52 @@ fn shared_analyzer() -> std::sync::Arc<dyn shared::ports::Analyzer> {
         face_engine::Engine::from_env().expect("face models"),
     ))
 }
+
+#[tokio::test]
+async fn a_dead_lettered_job_fails_its_analysis() {
+    let app = spawn_app().await;
+    let (_, _, client, f) = app.acme_client_folder().await;
+    let started = start(
+        &app,
+        &client,
+        f["folder_id"].as_str().unwrap(),
+        &["quality"],
+    )
+    .await;
+    // Take the job off the queue (as a worker that keeps crashing would) and dead-letter it.
+    let jobs = app
+        .app
+        .analysis_queue
+        .receive(10, Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    app.app
+        .analysis_dead_letters
+        .send(&jobs[0].body, &[], Duration::ZERO)
+        .await
+        .unwrap();
+    app.start_workers();
+    let a = finished(&app, &client, &started, "").await;
+    assert_eq!(
+        (a["state"].as_str(), a["resolution_status"].as_str()),
+        (Some("FAILED"), Some("FAILED")),
+        "{a}"
+    );
+    assert!(
+        a["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("every attempt"),
+        "{a}"
+    );
+    let (_, folder) = app
+        .json(
+            Method::GET,
+            &format!("/api/folders/{}", f["folder_id"].as_str().unwrap()),
+            &client,
+            None,
+        )
+        .await;
+    assert_eq!(folder["system_resolution"], "FAILED");
+}

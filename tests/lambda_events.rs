@@ -24,14 +24,14 @@ async fn invoke(app: &Arc<shared::App>, f: Function, event: &str, token: &str) -
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-/// The HTTP function an event file is for; `None` for the `uploads` (S3) and `worker` (SQS)
-/// functions, which are exercised below.
+/// The HTTP function an event file is for; `None` for the `uploads` (S3), `worker` and
+/// `deadletters` (SQS) functions, which are exercised below.
 fn function_of(file: &str) -> Option<Function> {
     match file.split('-').next() {
         Some("auth") => Some(Function::Auth),
         Some("admin") => Some(Function::Admin),
         Some("folders") => Some(Function::Folders),
-        Some("uploads" | "worker") => None,
+        Some("uploads" | "worker" | "deadletters") => None,
         other => panic!("event {file} names no function ({other:?})"),
     }
 }

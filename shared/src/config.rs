@@ -75,6 +75,9 @@ pub struct AwsResources {
     pub bucket: String,
     /// `OZ_ANALYSIS_QUEUE_URL` (default `oz-api-analyses`): URL or name of the analysis job queue.
     pub analysis_queue: String,
+    /// `OZ_ANALYSIS_DLQ_URL` (default: the analysis queue's name + `-dlq`): URL or name of the
+    /// analysis dead-letter queue.
+    pub analysis_dead_letters: String,
     /// `OZ_WEBHOOK_QUEUE_URL` (default `oz-api-webhooks`): URL or name of the webhook queue.
     pub webhook_queue: String,
     /// `OZ_S3_PATH_STYLE` (default: true when `AWS_ENDPOINT_URL` is set): path-style S3 URLs,
@@ -93,6 +96,7 @@ impl AwsResources {
             table: name("OZ_TABLE", "oz-api"),
             bucket: name("OZ_BUCKET", "oz-api-media"),
             analysis_queue: name("OZ_ANALYSIS_QUEUE_URL", "oz-api-analyses"),
+            analysis_dead_letters: name("OZ_ANALYSIS_DLQ_URL", "oz-api-analyses-dlq"),
             webhook_queue: name("OZ_WEBHOOK_QUEUE_URL", "oz-api-webhooks"),
             s3_path_style: var("OZ_S3_PATH_STYLE", opt("AWS_ENDPOINT_URL").is_some())?,
             create_resources: var("OZ_AWS_CREATE_RESOURCES", false)?,

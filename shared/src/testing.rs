@@ -186,6 +186,7 @@ impl Moto {
             table: format!("oz-{h}"),
             bucket: format!("oz-{h}"),
             analysis_queue: format!("oz-{h}-analyses"),
+            analysis_dead_letters: format!("oz-{h}-analyses-dlq"),
             webhook_queue: format!("oz-{h}-webhooks"),
             s3_path_style: true,
             create_resources: true,

@@ -12,10 +12,6 @@ use media_decode::Sampling;
 use serde_json::{Value, json};
 use shared::ports::{AnalyzeError, AnalyzeRequest, Analyzer, FaceFindings};
 
-/// Frames analysed per video or shot set: 8 evenly spread frames decide like 16 on the
-/// development clips at half the cost (see the engine bench).
-pub const FRAMES: usize = 8;
-
 /// The face engine, shared by every job of the process.
 pub struct EngineAnalyzer {
     engine: Arc<Engine>,
@@ -56,8 +52,12 @@ fn analyze_blocking(
     req: AnalyzeRequest,
 ) -> Result<FaceFindings, AnalyzeError> {
     let limits = face_engine::media::limits(engine);
-    let decoded = media_decode::decode(bytes, &limits, Sampling::Evenly(FRAMES))
-        .map_err(|e| AnalyzeError::Undecodable(e.to_string()))?;
+    let decoded = media_decode::decode(
+        bytes,
+        &limits,
+        Sampling::Evenly(face_engine::media::DEFAULT_FRAMES),
+    )
+    .map_err(|e| AnalyzeError::Undecodable(e.to_string()))?;
     let ma = engine
         .analyze_frames(&decoded.frames)
         .map_err(|e| match e {

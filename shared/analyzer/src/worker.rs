@@ -103,8 +103,38 @@ pub async fn handle_sqs_batch(
 }
 
 /// Starts `workers` loops that take jobs from the app's analysis queue until the process ends
-/// (the local server's stand-in for the SQS-triggered Lambda).
+/// (the local server's stand-in for the SQS-triggered Lambda), and one that ends the analyses of
+/// dead-lettered jobs FAILED (the stand-in for the `deadletters` Lambda).
 pub fn spawn_pool(app: Arc<App>, analyzer: Arc<dyn Analyzer>, workers: usize) {
+    let dead = app.clone();
+    tokio::spawn(async move {
+        loop {
+            let batch = match dead
+                .analysis_dead_letters
+                .receive(10, Duration::from_secs(1))
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!(error = %e, "receiving dead letters failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            for m in batch {
+                match dead.fail_dead_letter(&m.body).await {
+                    Ok(()) => {
+                        if let Err(e) = dead.analysis_dead_letters.delete(&m.receipt).await {
+                            tracing::error!(error = %e, "deleting a dead letter failed");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "failing a dead-lettered analysis failed")
+                    }
+                }
+            }
+        }
+    });
     for n in 0..workers.max(1) {
         let (app, analyzer) = (app.clone(), analyzer.clone());
         tokio::spawn(async move {

@@ -6,8 +6,10 @@ use media_decode::{Frame, Limits, Sampling};
 use crate::engine::{AsFrame, Engine, MediaAnalysis};
 use crate::error::{EngineError, Result};
 
-/// Frames analysed from a video or shot set by default.
-pub const DEFAULT_FRAMES: usize = 16;
+/// Frames analysed from a video or shot set by default. 8 evenly spread frames give the same
+/// live/replay decisions as 16 on the development clips at about half the cost (3 s 720p video
+/// on one core: 0.63–0.87 s against 1.07–1.31 s; see the bench).
+pub const DEFAULT_FRAMES: usize = 8;
 
 impl AsFrame for Frame {
     fn image(&self) -> &image::RgbImage {

@@ -208,6 +208,24 @@ impl App {
         repo::folder_analyses(&*self.store, id).await
     }
 
+    /// Handles a job that reached the dead-letter queue: its analysis ends FAILED (unless it
+    /// ended meanwhile). Unreadable bodies and deleted folders are nothing to do.
+    pub async fn fail_dead_letter(&self, body: &str) -> Result<()> {
+        let Ok(job) = serde_json::from_str::<AnalysisJob>(body) else {
+            tracing::error!("unreadable dead-letter job dropped");
+            return Ok(());
+        };
+        let reason = "the analysis job failed on every attempt; the worker logs say why";
+        match self.fail_analysis(job.analysis_id, reason).await {
+            Ok(Some(_)) => {
+                tracing::warn!(analysis_id = %job.analysis_id, "dead-lettered analysis failed");
+                Ok(())
+            }
+            Ok(None) | Err(Error::NotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Ends analysis `id` as FAILED with `reason` unless it has ended already; rolls up.
     pub async fn fail_analysis(&self, id: AnalysisId, reason: &str) -> Result<Option<Analysis>> {
         let mut a = repo::get_analysis(&*self.store, id).await?;

@@ -33,11 +33,22 @@ pub struct App {
     pub blobs: Arc<dyn Blobs>,
     /// Analysis jobs, consumed by the worker.
     pub analysis_queue: Arc<dyn Queue>,
+    /// Analysis jobs that failed too often; their analyses are ended FAILED.
+    pub analysis_dead_letters: Arc<dyn Queue>,
     /// Webhook deliveries, consumed by the webhook sender.
     pub webhook_queue: Arc<dyn Queue>,
     pub tokens: Tokens,
     /// Signs local file URLs (the embedded stand-in for S3 presigned GETs).
     pub file_signer: UrlSigner,
+}
+
+/// One deployment's adapters for the ports.
+struct Adapters {
+    store: Arc<dyn Store>,
+    blobs: Arc<dyn Blobs>,
+    analysis_queue: Arc<dyn Queue>,
+    analysis_dead_letters: Arc<dyn Queue>,
+    webhook_queue: Arc<dyn Queue>,
 }
 
 /// A page of a list response.
@@ -99,21 +110,22 @@ impl App {
                 dead_letter: format!("{name}-dlq"),
                 max_receives,
             };
-            let q = SqliteQueue::open(&db, name, Duration::from_secs(visibility), Some(redrive))?;
-            Ok(Arc::new(q))
+            let visibility = Duration::from_secs(visibility);
+            let q = SqliteQueue::open(&db, name, visibility, Some(redrive))?;
+            let dlq = q.sibling(&format!("{name}-dlq"), visibility, None);
+            Ok((Arc::new(q), Arc::new(dlq)))
         };
-        let analysis_queue = queue("analyses", 900, provision::ANALYSIS_MAX_RECEIVES)?;
-        let webhook_queue = queue("webhooks", 60, provision::WEBHOOK_MAX_RECEIVES)?;
-        Self::assemble(
-            config,
-            &secret,
-            file_signer,
+        let (analysis_queue, analysis_dead_letters) =
+            queue("analyses", 900, provision::ANALYSIS_MAX_RECEIVES)?;
+        let (webhook_queue, _) = queue("webhooks", 60, provision::WEBHOOK_MAX_RECEIVES)?;
+        let adapters = Adapters {
             store,
             blobs,
             analysis_queue,
+            analysis_dead_letters,
             webhook_queue,
-        )
-        .await
+        };
+        Self::assemble(config, &secret, file_signer, adapters).await
     }
 
     /// The AWS deployment: DynamoDB, S3 and SQS through `sdk` (real AWS or an emulator).
@@ -130,34 +142,30 @@ impl App {
         // Local file URLs do not exist in this deployment (S3 presigns its own); the signer gets a
         // throwaway key so `/files` accepts nothing.
         let file_signer = UrlSigner::new(&rand::random::<[u8; 32]>());
-        Self::assemble(
-            config,
-            secret.as_bytes(),
-            file_signer,
-            Arc::new(a.store),
-            Arc::new(a.blobs),
-            Arc::new(a.analysis_queue),
-            Arc::new(a.webhook_queue),
-        )
-        .await
+        let adapters = Adapters {
+            store: Arc::new(a.store),
+            blobs: Arc::new(a.blobs),
+            analysis_queue: Arc::new(a.analysis_queue),
+            analysis_dead_letters: Arc::new(a.analysis_dead_letters),
+            webhook_queue: Arc::new(a.webhook_queue),
+        };
+        Self::assemble(config, secret.as_bytes(), file_signer, adapters).await
     }
 
     async fn assemble(
         config: Config,
         jwt_secret: &[u8],
         file_signer: UrlSigner,
-        store: Arc<dyn Store>,
-        blobs: Arc<dyn Blobs>,
-        analysis_queue: Arc<dyn Queue>,
-        webhook_queue: Arc<dyn Queue>,
+        a: Adapters,
     ) -> anyhow::Result<Arc<Self>> {
         let app = Arc::new(Self {
             tokens: Tokens::new(jwt_secret),
             config,
-            store,
-            blobs,
-            analysis_queue,
-            webhook_queue,
+            store: a.store,
+            blobs: a.blobs,
+            analysis_queue: a.analysis_queue,
+            analysis_dead_letters: a.analysis_dead_letters,
+            webhook_queue: a.webhook_queue,
             file_signer,
         });
         app.bootstrap_admin().await?;

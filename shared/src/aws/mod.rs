@@ -47,6 +47,7 @@ pub struct AwsAdapters {
     pub store: DynamoStore,
     pub blobs: S3Blobs,
     pub analysis_queue: SqsQueue,
+    pub analysis_dead_letters: SqsQueue,
     pub webhook_queue: SqsQueue,
 }
 
@@ -65,6 +66,10 @@ impl AwsAdapters {
             analysis_queue: SqsQueue::new(
                 c.sqs.clone(),
                 provision::queue_url(&c.sqs, &res.analysis_queue).await?,
+            ),
+            analysis_dead_letters: SqsQueue::new(
+                c.sqs.clone(),
+                provision::queue_url(&c.sqs, &res.analysis_dead_letters).await?,
             ),
             webhook_queue: SqsQueue::new(
                 c.sqs.clone(),
