@@ -351,10 +351,7 @@ impl App {
         };
         let mut decisions = Vec::new();
         for m in media {
-            let mut r = ResultMedia {
-                source_media_id: Some(m.media_id),
-                ..ResultMedia::default()
-            };
+            let mut r = ResultMedia::of(m.media_id);
             match self.findings(analyzer, m, req).await? {
                 Err(reason) => {
                     // No face means no proof of liveness: the media is declined, with the reason.
@@ -435,10 +432,7 @@ impl App {
         let mut templates: Vec<(MediaId, Vec<f32>)> = Vec::new();
         let mut problems = Vec::new();
         for m in media {
-            let mut r = ResultMedia {
-                source_media_id: Some(m.media_id),
-                ..ResultMedia::default()
-            };
+            let mut r = ResultMedia::of(m.media_id);
             match self.findings(analyzer, m, req).await? {
                 Err(reason) => {
                     problems.push(reason.clone());

@@ -69,6 +69,16 @@ pub struct ResultMedia {
     pub output_keys: Vec<String>,
 }
 
+impl ResultMedia {
+    /// An empty result for media `id`, to be filled by the analysis.
+    pub fn of(id: MediaId) -> Self {
+        Self {
+            source_media_id: Some(id),
+            ..Self::default()
+        }
+    }
+}
+
 /// An analysis of a folder's media.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Analysis {
