@@ -52,9 +52,11 @@ pub async fn run(
     serve_app(listener, app, ready).await
 }
 
-/// Loads the face engine in the background, then runs the analysis worker pool on the app's
-/// queue; the API serves meanwhile (queued analyses wait for the engine).
+/// Starts the webhook sender, and loads the face engine in the background, then runs the
+/// analysis worker pool on the app's queue; the API serves meanwhile (queued analyses wait for
+/// the engine).
 fn start_workers(app: Arc<shared::App>) {
+    shared::app::webhooks::spawn_sender(app.clone());
     tokio::spawn(async move {
         match face_analyzer::EngineAnalyzer::load().await {
             Ok(analyzer) => {

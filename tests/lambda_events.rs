@@ -24,14 +24,14 @@ async fn invoke(app: &Arc<shared::App>, f: Function, event: &str, token: &str) -
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-/// The HTTP function an event file is for; `None` for the `uploads` (S3), `worker` and
-/// `deadletters` (SQS) functions, which are exercised below.
+/// The HTTP function an event file is for; `None` for the `uploads` (S3), `worker`,
+/// `deadletters` and `webhooks` (SQS) functions, which are exercised below.
 fn function_of(file: &str) -> Option<Function> {
     match file.split('-').next() {
         Some("auth") => Some(Function::Auth),
         Some("admin") => Some(Function::Admin),
         Some("folders") => Some(Function::Folders),
-        Some("uploads" | "worker" | "deadletters") => None,
+        Some("uploads" | "worker" | "deadletters" | "webhooks") => None,
         other => panic!("event {file} names no function ({other:?})"),
     }
 }
@@ -177,4 +177,75 @@ async fn every_event_runs_through_its_handler() {
         done.state,
         shared::domain::analysis::AnalysisState::Processing
     );
+}
+
+/// The `webhooks` function's SQS batches: the sample names no delivery (nothing to do); a real
+/// delivery answered 500 is reported as a batch failure with its retry delay set, and the
+/// redelivery succeeds.
+#[tokio::test]
+async fn webhook_events_retry_through_batch_failures() {
+    let app =
+        common::spawn_app_with(|c| c.webhooks.retry_base = std::time::Duration::from_secs(1)).await;
+    let events_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+    let sample = std::fs::read_to_string(events_dir.join("webhooks-delivery.json")).unwrap();
+    let sqs: SqsEvent = serde_json::from_str(&sample).expect("SQS event parses");
+    let res = shared::api::queue_events::handle_webhooks(&app.app, sqs).await;
+    assert!(res.batch_item_failures.is_empty());
+
+    let (hook, got) = common::receiver(vec![500, 200]).await;
+    let (_, _, client, f) = app.acme_client_folder().await;
+    let fid = f["folder_id"].as_str().unwrap();
+    let (status, _) = app
+        .json(
+            reqwest::Method::POST,
+            &format!("/api/folders/{fid}/analyses/"),
+            &client,
+            Some(
+                serde_json::json!({"analyses": [{"type": "quality"}], "resolution_endpoint": hook}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let analyzer: Arc<dyn shared::ports::Analyzer> = Arc::new(face_analyzer::EngineAnalyzer::new(
+        face_engine::Engine::from_env().expect("face models"),
+    ));
+    let job = app
+        .app
+        .analysis_queue
+        .receive(1, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
+    face_analyzer::worker::process(app.app.clone(), analyzer, &job[0].body, None).await;
+
+    let mut attempts = 0;
+    for _ in 0..50 {
+        let batch = app
+            .app
+            .webhook_queue
+            .receive(10, std::time::Duration::from_secs(1))
+            .await
+            .unwrap();
+        let Some(m) = batch.into_iter().next() else {
+            continue;
+        };
+        attempts += 1;
+        let mut sqs: SqsEvent = serde_json::from_str(&sample).unwrap();
+        let r = &mut sqs.records[0];
+        r.body = Some(m.body.clone());
+        r.receipt_handle = Some(m.receipt.clone());
+        r.attributes.insert(
+            "ApproximateReceiveCount".into(),
+            m.receive_count.to_string(),
+        );
+        let res = shared::api::queue_events::handle_webhooks(&app.app, sqs).await;
+        if attempts == 1 {
+            assert_eq!(res.batch_item_failures.len(), 1, "the 500 is reported");
+        } else {
+            assert!(res.batch_item_failures.is_empty(), "the retry is delivered");
+            app.app.webhook_queue.delete(&m.receipt).await.unwrap();
+            break;
+        }
+    }
+    assert_eq!(attempts, 2);
+    assert_eq!(got.lock().unwrap().len(), 2);
 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+pub use crate::domain::webhook::DestinationPolicy;
+
 /// Everything the API needs to know about its deployment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -38,6 +40,26 @@ pub struct Config {
     pub storage: Storage,
     /// Names of the AWS resources, used when `storage` is [`Storage::Aws`].
     pub aws: AwsResources,
+    /// Webhook delivery: destinations allowed, timeouts, retry backoff.
+    pub webhooks: WebhookConfig,
+    /// `OZ_SINGLE_REQUEST_WAIT` (seconds, default 20): how long `POST /api/folders/` with
+    /// `payload.analyses` waits for results before answering 202 with the folder to poll. Below
+    /// API Gateway's 30 s integration limit.
+    pub single_request_wait: Duration,
+}
+
+/// Webhook delivery settings.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookConfig {
+    /// `OZ_WEBHOOK_POLICY` (default `strict` on Lambda, `local` elsewhere).
+    pub policy: DestinationPolicy,
+    /// `OZ_WEBHOOK_TIMEOUT` (seconds, default 10): one attempt's whole request.
+    pub timeout: Duration,
+    /// `OZ_WEBHOOK_RETRY_BASE` (seconds, default 10): delay after the first failed attempt,
+    /// doubled after each further one.
+    pub retry_base: Duration,
+    /// `OZ_WEBHOOK_RETRY_MAX` (seconds, default 900): longest delay between attempts.
+    pub retry_max: Duration,
 }
 
 /// Which adapter set the services run on.
@@ -80,6 +102,9 @@ pub struct AwsResources {
     pub analysis_dead_letters: String,
     /// `OZ_WEBHOOK_QUEUE_URL` (default `oz-api-webhooks`): URL or name of the webhook queue.
     pub webhook_queue: String,
+    /// `OZ_WEBHOOK_DLQ_URL` (default: the webhook queue's name + `-dlq`): where deliveries that
+    /// failed every attempt are parked.
+    pub webhook_dead_letters: String,
     /// `OZ_S3_PATH_STYLE` (default: true when `AWS_ENDPOINT_URL` is set): path-style S3 URLs,
     /// which emulators such as moto need.
     pub s3_path_style: bool,
@@ -98,6 +123,7 @@ impl AwsResources {
             analysis_queue: name("OZ_ANALYSIS_QUEUE_URL", "oz-api-analyses"),
             analysis_dead_letters: name("OZ_ANALYSIS_DLQ_URL", "oz-api-analyses-dlq"),
             webhook_queue: name("OZ_WEBHOOK_QUEUE_URL", "oz-api-webhooks"),
+            webhook_dead_letters: name("OZ_WEBHOOK_DLQ_URL", "oz-api-webhooks-dlq"),
             s3_path_style: var("OZ_S3_PATH_STYLE", opt("AWS_ENDPOINT_URL").is_some())?,
             create_resources: var("OZ_AWS_CREATE_RESOURCES", false)?,
         })
@@ -162,6 +188,20 @@ impl Config {
             analysis_workers: var("OZ_ANALYSIS_WORKERS", 1)?,
             storage: var("OZ_STORAGE", Storage::Local)?,
             aws: AwsResources::from_env()?,
+            webhooks: WebhookConfig {
+                policy: var(
+                    "OZ_WEBHOOK_POLICY",
+                    if opt("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+                        DestinationPolicy::Strict
+                    } else {
+                        DestinationPolicy::Local
+                    },
+                )?,
+                timeout: secs("OZ_WEBHOOK_TIMEOUT", 10)?,
+                retry_base: secs("OZ_WEBHOOK_RETRY_BASE", 10)?,
+                retry_max: secs("OZ_WEBHOOK_RETRY_MAX", 900)?,
+            },
+            single_request_wait: secs("OZ_SINGLE_REQUEST_WAIT", 20)?,
         })
     }
 }

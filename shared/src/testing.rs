@@ -188,6 +188,7 @@ impl Moto {
             analysis_queue: format!("oz-{h}-analyses"),
             analysis_dead_letters: format!("oz-{h}-analyses-dlq"),
             webhook_queue: format!("oz-{h}-webhooks"),
+            webhook_dead_letters: format!("oz-{h}-webhooks-dlq"),
             s3_path_style: true,
             create_resources: true,
         }

@@ -5,6 +5,14 @@
 //! once per test binary by `shared::testing`); the default is the embedded store.
 #![allow(dead_code)]
 
+pub mod flow;
+pub mod hooks;
+
+#[allow(unused_imports)]
+pub use flow::*;
+#[allow(unused_imports)]
+pub use hooks::*;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -129,6 +137,7 @@ impl TestApp {
             ))
         });
         face_analyzer::worker::spawn_pool(self.app.clone(), analyzer.clone(), 1);
+        shared::app::webhooks::spawn_sender(self.app.clone());
     }
 
     /// The HMAC key the server signs access tokens with.

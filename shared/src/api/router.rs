@@ -52,6 +52,10 @@ impl Function {
                         .patch(companies::update)
                         .delete(companies::delete),
                 )
+                .route(
+                    "/api/companies/{id}/webhook_secret",
+                    get(companies::webhook_secret).post(companies::webhook_secret),
+                )
                 .route("/api/users", get(users::list).post(users::create))
                 .route(
                     "/api/users/{id}",
@@ -69,7 +73,11 @@ impl Function {
                     "/api/folders/{id}/analyses",
                     post(analyses::start).get(analyses::list),
                 )
-                .route("/api/analyses/{id}", get(analyses::get))
+                .route(
+                    "/api/analyses/{id}",
+                    get(analyses::get).patch(analyses::decide),
+                )
+                .route("/api/analyses/{id}/meta_data", any(metadata::handle))
                 .route(
                     "/api/folders/{id}/media/uploads",
                     post(folders::create_uploads).get(folders::list_uploads),

@@ -49,9 +49,18 @@ pub async fn folder(app: &App, v: &FolderView, with_analyses: bool) -> Result<Va
     ))
 }
 
-/// An analysis, with short-lived URLs for its output images (best shots).
+/// An analysis, with short-lived URLs for its output images (best shots) and, when its request
+/// named a `resolution_endpoint`, the webhook delivery (`technical_meta_data.webhook`).
 pub async fn analysis(app: &App, a: &Analysis) -> Result<Value> {
     let mut v = serde_json::to_value(a).unwrap_or_default();
+    if a.resolution_endpoint.is_some() {
+        let webhook = match app.webhook_delivery(a.folder_id, a.group_id).await? {
+            Some(d) => json!({ "state": d.state, "attempts": d.attempts }),
+            // Not queued yet: some analysis of the request is still running.
+            None => json!({ "state": "WAITING", "attempts": [] }),
+        };
+        v["technical_meta_data"]["webhook"] = webhook;
+    }
     for (i, r) in a.results_media.iter().enumerate() {
         let mut images = Vec::with_capacity(r.output_keys.len());
         for key in &r.output_keys {

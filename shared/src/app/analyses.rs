@@ -70,28 +70,31 @@ fn may_start(user: &StoredUser, kind: AnalysisType) -> bool {
 }
 
 impl App {
-    /// Starts the requested analyses on folder `id`: each is stored PROCESSING and queued.
-    pub async fn start_analyses(
+    /// Checks a request to start analyses before anything is stored: its size, its webhook
+    /// destination, each type, and the caller's right to start each.
+    pub async fn check_analyses_request(
         &self,
         actor: &Actor,
-        id: FolderId,
-        req: StartAnalyses,
-    ) -> Result<Vec<Analysis>> {
-        let folder = self.get_folder(actor, id).await?;
+        req: &StartAnalyses,
+    ) -> Result<Vec<AnalysisType>> {
         actor.require_folder_write()?;
         if req.analyses.is_empty() || req.analyses.len() > MAX_ANALYSES_PER_REQUEST {
             return Err(Error::invalid(format!(
                 "analyses must list 1 to {MAX_ANALYSES_PER_REQUEST} analyses"
             )));
         }
+        if let Some(e) = req
+            .resolution_endpoint
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            self.check_resolution_endpoint(e)?;
+        }
         let user: StoredUser =
             repo::get_meta(&*self.store, &repo::user_pk(actor.user_id), "user").await?;
-        self.complete_folder_uploads(id).await?;
-        let media = repo::folder_media(&*self.store, id).await?;
-        let t = now();
-        let group = AnalysisId::new();
-        let mut analyses = Vec::with_capacity(req.analyses.len());
-        for r in req.analyses {
+        let mut kinds = Vec::with_capacity(req.analyses.len());
+        for r in &req.analyses {
             let kind = AnalysisType::parse(&r.kind).ok_or_else(|| {
                 Error::invalid(format!(
                     "type {:?}: use quality, biometry, collection or documents",
@@ -115,6 +118,30 @@ impl App {
                     kind.as_str()
                 )));
             }
+            kinds.push(kind);
+        }
+        Ok(kinds)
+    }
+
+    /// Starts the requested analyses on folder `id`: each is stored PROCESSING and queued.
+    pub async fn start_analyses(
+        &self,
+        actor: &Actor,
+        id: FolderId,
+        mut req: StartAnalyses,
+    ) -> Result<Vec<Analysis>> {
+        let folder = self.get_folder(actor, id).await?;
+        req.resolution_endpoint = req
+            .resolution_endpoint
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| e.trim().to_string());
+        let kinds = self.check_analyses_request(actor, &req).await?;
+        self.complete_folder_uploads(id).await?;
+        let media = repo::folder_media(&*self.store, id).await?;
+        let t = now();
+        let group = AnalysisId::new();
+        let mut analyses = Vec::with_capacity(req.analyses.len());
+        for (r, kind) in req.analyses.into_iter().zip(kinds) {
             let source_media = match r.source_media {
                 None => Vec::new(),
                 Some(ids) => {
@@ -147,6 +174,7 @@ impl App {
                 engine: None,
                 resolution_endpoint: req.resolution_endpoint.clone(),
                 meta_data: MetaData::new(),
+                technical_meta_data: MetaData::new(),
                 time_created: t,
                 time_updated: t,
             });
@@ -259,6 +287,9 @@ impl App {
             Err(e) => return Err(e),
         };
         if a.state != AnalysisState::Processing {
+            // Whoever ended it may have died before rolling up or queueing the webhook; both
+            // are idempotent, so a redelivery completes them.
+            self.after_end(&a).await?;
             return Ok(RunOutcome::AlreadyDone);
         }
         let media = repo::folder_media(&*self.store, a.folder_id).await?;
@@ -267,7 +298,7 @@ impl App {
             .filter(|m| a.source_media.is_empty() || a.source_media.contains(&m.media_id))
             .cloned()
             .collect();
-        let thresholds = self.thresholds();
+        let thresholds = self.thresholds(a.company_id).await?;
         let started = std::time::Instant::now();
         match a.kind {
             AnalysisType::Quality => {
@@ -298,11 +329,6 @@ impl App {
         } else {
             Ok(RunOutcome::AlreadyDone)
         }
-    }
-
-    /// The decision thresholds in force.
-    pub fn thresholds(&self) -> Thresholds {
-        Thresholds::default()
     }
 
     /// Reads one media's bytes and runs the analyzer on them; `Err` is the per-media reason.
@@ -481,7 +507,7 @@ impl App {
     }
 
     /// Writes the ended analysis if it is still PROCESSING in the store (false when another
-    /// delivery won), then rolls the folder's decision up.
+    /// delivery won), then does what follows an end.
     async fn finish(&self, a: &Analysis) -> Result<bool> {
         let cond = Condition::FieldEquals("state".into(), json!("PROCESSING"));
         match self.store.put(repo::analysis_item(a), cond).await {
@@ -489,8 +515,15 @@ impl App {
             Err(StoreError::Conflict) => return Ok(false),
             Err(e) => return Err(e.into()),
         }
-        self.roll_up_folder(a.folder_id).await?;
+        self.after_end(a).await?;
         Ok(true)
+    }
+
+    /// What follows an analysis's end: the folder's decision rolls up, and the request's webhook
+    /// is queued once all its analyses have ended. Both are idempotent.
+    async fn after_end(&self, a: &Analysis) -> Result<()> {
+        self.roll_up_folder(a.folder_id).await?;
+        self.queue_webhook_when_done(a).await
     }
 
     /// Recomputes the folder's status from its analyses. Optimistic: the folder is written only if
@@ -522,5 +555,123 @@ impl App {
         Err(Error::Unexpected(anyhow::anyhow!(
             "folder {id}: roll-up kept conflicting"
         )))
+    }
+}
+
+/// Body of `PATCH /api/analyses/{id}`: an operator's decision.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorDecision {
+    pub resolution_status: String,
+}
+
+impl App {
+    /// An operator decides an OPERATOR_REQUIRED analysis (SUCCESS or DECLINED); who and when are
+    /// recorded in `technical_meta_data.operator_decision`, and the folder rolls up.
+    pub async fn decide_analysis(
+        &self,
+        actor: &Actor,
+        id: AnalysisId,
+        d: OperatorDecision,
+    ) -> Result<Analysis> {
+        let mut a = self.get_analysis(actor, id).await?;
+        actor.require_operator()?;
+        let to = match d.resolution_status.to_ascii_uppercase().as_str() {
+            "SUCCESS" => Resolution::Success,
+            "DECLINED" => Resolution::Declined,
+            other => {
+                return Err(Error::invalid(format!(
+                    "resolution_status {other:?}: an operator decides SUCCESS or DECLINED"
+                )));
+            }
+        };
+        if a.resolution_status != Resolution::OperatorRequired {
+            return Err(Error::invalid(format!(
+                "only OPERATOR_REQUIRED analyses are decided by an operator; this one is {}",
+                serde_json::to_value(a.resolution_status).unwrap_or_default()
+            )));
+        }
+        let t = now();
+        a.resolution_status = to;
+        a.technical_meta_data.insert(
+            "operator_decision".into(),
+            json!({
+                "user_id": actor.user_id,
+                "role": actor.role.as_str(),
+                "from": "OPERATOR_REQUIRED",
+                "to": to,
+                "time": t,
+            }),
+        );
+        a.time_updated = t.max(a.time_updated + 1e-3);
+        let cond = Condition::FieldEquals("resolution_status".into(), json!("OPERATOR_REQUIRED"));
+        match self.store.put(repo::analysis_item(&a), cond).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => {
+                return Err(Error::invalid("the analysis was decided meanwhile"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(analysis_id = %id, user_id = %actor.user_id, resolution = ?to, "operator decided");
+        self.roll_up_folder(a.folder_id).await?;
+        Ok(a)
+    }
+
+    /// Saves an ended analysis's new `meta_data`. Refused while it runs: the worker writes the
+    /// whole analysis when it ends and would drop the change.
+    pub async fn save_analysis_meta(
+        &self,
+        actor: &Actor,
+        id: AnalysisId,
+        md: MetaData,
+    ) -> Result<MetaData> {
+        let mut a = self.get_analysis(actor, id).await?;
+        actor.require_folder_write()?;
+        if a.state == AnalysisState::Processing {
+            return Err(Error::invalid(
+                "the analysis is still PROCESSING; change its meta_data once it has ended",
+            ));
+        }
+        let seen = a.time_updated;
+        a.meta_data = md;
+        a.time_updated = now().max(seen + 1e-3);
+        let cond = Condition::FieldEquals("time_updated".into(), json!(seen));
+        match self.store.put(repo::analysis_item(&a), cond).await {
+            Ok(()) => Ok(a.meta_data),
+            Err(StoreError::Conflict) => Err(Error::invalid(
+                "the analysis changed meanwhile; read it and try again",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl App {
+    /// Waits up to `wait` for the analyses `ids` of folder `folder` to end (single request);
+    /// true when they all have. Polls the store with a growing interval, since the worker may
+    /// be another process.
+    pub async fn await_analyses(
+        &self,
+        folder: FolderId,
+        ids: &[AnalysisId],
+        wait: std::time::Duration,
+    ) -> Result<bool> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut pause = std::time::Duration::from_millis(100);
+        loop {
+            let running = repo::folder_analyses(&*self.store, folder)
+                .await?
+                .iter()
+                .any(|a| ids.contains(&a.analysis_id) && a.state == AnalysisState::Processing);
+            if !running {
+                return Ok(true);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(std::time::Duration::from_secs(1));
+        }
     }
 }

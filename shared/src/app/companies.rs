@@ -4,10 +4,11 @@ use serde::Deserialize;
 
 use super::repo::{self, META};
 use super::{App, Page};
+use crate::domain::analysis::Thresholds;
 use crate::domain::clock::now;
 use crate::domain::objects::{Company, MetaData};
 use crate::domain::{Actor, CompanyId};
-use crate::ports::{Condition, Range};
+use crate::ports::{Condition, Item, Range, StoreError};
 use crate::{Error, Result};
 
 /// Body of `POST /api/companies/`.
@@ -25,7 +26,12 @@ pub struct NewCompany {
 pub struct CompanyPatch {
     pub name: Option<String>,
     pub meta_data: Option<serde_json::Value>,
+    /// **ours**: decision thresholds; ADMIN or the company's CLIENT ADMIN.
+    pub analysis_thresholds: Option<Thresholds>,
 }
+
+/// Sort key of a company's webhook secret, kept apart so no company view can show it.
+const WEBHOOK_SECRET: &str = "WEBHOOK_SECRET";
 
 fn check_name(name: &str) -> Result<String> {
     let name = name.trim();
@@ -52,6 +58,7 @@ impl App {
             in_deletion: false,
             meta_data: meta(req.meta_data)?,
             technical_meta_data: MetaData::new(),
+            analysis_thresholds: Default::default(),
             time_created: t,
             time_updated: t,
         };
@@ -93,7 +100,8 @@ impl App {
         Ok(page.apply(hits))
     }
 
-    /// Renames a company or replaces its metadata (ADMIN).
+    /// Renames a company or replaces its metadata (ADMIN); changes its thresholds (ADMIN or its
+    /// CLIENT ADMIN).
     pub async fn update_company(
         &self,
         actor: &Actor,
@@ -101,7 +109,14 @@ impl App {
         patch: CompanyPatch,
     ) -> Result<Company> {
         let mut c = self.get_company(actor, id).await?;
-        actor.require_admin()?;
+        if patch.name.is_some() || patch.meta_data.is_some() {
+            actor.require_admin()?;
+        }
+        if let Some(t) = patch.analysis_thresholds {
+            actor.require_company_settings()?;
+            t.validate().map_err(Error::invalid)?;
+            c.analysis_thresholds = t;
+        }
         if let Some(name) = patch.name {
             c.name = check_name(&name)?;
         }
@@ -130,6 +145,82 @@ impl App {
             )));
         }
         self.store.delete(&repo::company_pk(id), META).await?;
+        self.store
+            .delete(&repo::company_pk(id), WEBHOOK_SECRET)
+            .await?;
         Ok(())
     }
+}
+
+impl App {
+    /// The decision thresholds of company `id` (defaults when it has none of its own).
+    pub async fn thresholds(&self, id: CompanyId) -> Result<Thresholds> {
+        match repo::get_meta::<Company>(&*self.store, &repo::company_pk(id), "company").await {
+            Ok(c) => Ok(c.analysis_thresholds),
+            Err(Error::NotFound(_)) => Ok(Thresholds::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The company's webhook signing secret (ADMIN or its CLIENT ADMIN); `rotate` replaces it,
+    /// and webhooks sent afterwards are signed with the new one.
+    pub async fn company_webhook_secret(
+        &self,
+        actor: &Actor,
+        id: CompanyId,
+        rotate: bool,
+    ) -> Result<String> {
+        self.get_company(actor, id).await?;
+        actor.require_company_settings()?;
+        if rotate {
+            let secret = new_secret();
+            self.store
+                .put(secret_item(id, &secret), Condition::None)
+                .await?;
+            tracing::info!(company_id = %id, "webhook secret rotated");
+            return Ok(secret);
+        }
+        self.webhook_secret(id).await
+    }
+
+    /// The secret webhooks of company `id` are signed with, created on first use.
+    pub async fn webhook_secret(&self, id: CompanyId) -> Result<String> {
+        for _ in 0..3 {
+            if let Some(item) = self
+                .store
+                .get(&repo::company_pk(id), WEBHOOK_SECRET)
+                .await?
+                && let Some(s) = item.body["secret"].as_str()
+            {
+                return Ok(s.to_string());
+            }
+            let secret = new_secret();
+            match self
+                .store
+                .put(secret_item(id, &secret), Condition::NotExists)
+                .await
+            {
+                Ok(()) => return Ok(secret),
+                // Someone else created it first: read theirs.
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Unexpected(anyhow::anyhow!(
+            "company {id}: webhook secret kept conflicting"
+        )))
+    }
+}
+
+/// A fresh secret: 32 random bytes as hex; receivers use the string itself as the HMAC key.
+fn new_secret() -> String {
+    format!("whsec_{}", hex::encode(rand::random::<[u8; 32]>()))
+}
+
+fn secret_item(id: CompanyId, secret: &str) -> Item {
+    Item::new(
+        repo::company_pk(id),
+        WEBHOOK_SECRET,
+        serde_json::json!({ "secret": secret }),
+    )
 }

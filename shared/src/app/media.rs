@@ -32,8 +32,8 @@ pub struct Upload {
     pub tags: BTreeMap<String, Vec<String>>,
     pub media_meta: BTreeMap<String, MetaData>,
     pub folder_meta: Option<MetaData>,
-    /// The single-request `analyses` (run by the analyses service once built).
-    pub analyses: Option<Value>,
+    /// The single-request `analyses` (with the payload's `resolution_endpoint`).
+    pub analyses: Option<crate::app::analyses::StartAnalyses>,
 }
 
 /// A media ready to store: the object and its bytes.
@@ -80,8 +80,24 @@ impl Upload {
             .filter(|v| !v.is_null())
             .map(metadata::parse)
             .transpose()?;
-        let analyses = payload.remove("analyses").filter(|v| !v.is_null());
-        payload.remove("resolution_endpoint");
+        let endpoint = payload
+            .remove("resolution_endpoint")
+            .filter(|v| !v.is_null());
+        let analyses = match payload.remove("analyses").filter(|v| !v.is_null()) {
+            None if endpoint.is_some() => {
+                return Err(Error::InvalidStructure(
+                    "payload.resolution_endpoint needs payload.analyses".into(),
+                ));
+            }
+            None => None,
+            Some(list) => {
+                let req = serde_json::json!({ "analyses": list, "resolution_endpoint": endpoint });
+                Some(
+                    serde_json::from_value(req)
+                        .map_err(|e| Error::InvalidStructure(format!("payload.analyses: {e}")))?,
+                )
+            }
+        };
         if let Some(k) = payload.keys().next() {
             return Err(Error::InvalidStructure(format!(
                 "unknown payload field {k:?}"

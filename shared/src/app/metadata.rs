@@ -1,10 +1,11 @@
-//! The `meta_data` sub-resource shared by users, folders and media: read, replace, merge, clear.
+//! The `meta_data` sub-resource shared by users, folders, media and analyses: read, replace,
+//! merge, clear.
 
 use super::App;
 use crate::Result;
 use crate::domain::metadata;
 use crate::domain::objects::MetaData;
-use crate::domain::{Actor, FolderId, MediaId, UserId};
+use crate::domain::{Actor, AnalysisId, FolderId, MediaId, UserId};
 
 /// Which object's `meta_data` a request addresses.
 #[derive(Debug, Clone, Copy)]
@@ -12,6 +13,7 @@ pub enum MetaTarget {
     User(UserId),
     Folder(FolderId),
     Media(MediaId),
+    Analysis(AnalysisId),
 }
 
 /// What to do with it.
@@ -29,6 +31,7 @@ impl App {
             MetaTarget::User(id) => self.get_user(actor, id).await?.meta_data,
             MetaTarget::Folder(id) => self.get_folder(actor, id).await?.meta_data,
             MetaTarget::Media(id) => self.get_media(actor, id).await?.meta_data,
+            MetaTarget::Analysis(id) => self.get_analysis(actor, id).await?.meta_data,
         })
     }
 
@@ -49,6 +52,7 @@ impl App {
             MetaTarget::User(id) => self.save_user_meta(actor, id, next).await,
             MetaTarget::Folder(id) => self.save_folder_meta(actor, id, next).await,
             MetaTarget::Media(id) => self.save_media_meta(actor, id, next).await,
+            MetaTarget::Analysis(id) => self.save_analysis_meta(actor, id, next).await,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod metadata;
 pub mod repo;
 pub mod uploads;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -37,6 +38,8 @@ pub struct App {
     pub analysis_dead_letters: Arc<dyn Queue>,
     /// Webhook deliveries, consumed by the webhook sender.
     pub webhook_queue: Arc<dyn Queue>,
+    /// Webhook deliveries that failed every attempt, kept for inspection and redrive.
+    pub webhook_dead_letters: Arc<dyn Queue>,
     pub tokens: Tokens,
     /// Signs local file URLs (the embedded stand-in for S3 presigned GETs).
     pub file_signer: UrlSigner,
@@ -49,6 +52,7 @@ struct Adapters {
     analysis_queue: Arc<dyn Queue>,
     analysis_dead_letters: Arc<dyn Queue>,
     webhook_queue: Arc<dyn Queue>,
+    webhook_dead_letters: Arc<dyn Queue>,
 }
 
 /// A page of a list response.
@@ -117,13 +121,15 @@ impl App {
         };
         let (analysis_queue, analysis_dead_letters) =
             queue("analyses", 900, provision::ANALYSIS_MAX_RECEIVES)?;
-        let (webhook_queue, _) = queue("webhooks", 60, provision::WEBHOOK_MAX_RECEIVES)?;
+        let (webhook_queue, webhook_dead_letters) =
+            queue("webhooks", 60, provision::WEBHOOK_MAX_RECEIVES)?;
         let adapters = Adapters {
             store,
             blobs,
             analysis_queue,
             analysis_dead_letters,
             webhook_queue,
+            webhook_dead_letters,
         };
         Self::assemble(config, &secret, file_signer, adapters).await
     }
@@ -148,6 +154,7 @@ impl App {
             analysis_queue: Arc::new(a.analysis_queue),
             analysis_dead_letters: Arc::new(a.analysis_dead_letters),
             webhook_queue: Arc::new(a.webhook_queue),
+            webhook_dead_letters: Arc::new(a.webhook_dead_letters),
         };
         Self::assemble(config, secret.as_bytes(), file_signer, adapters).await
     }
@@ -166,6 +173,7 @@ impl App {
             analysis_queue: a.analysis_queue,
             analysis_dead_letters: a.analysis_dead_letters,
             webhook_queue: a.webhook_queue,
+            webhook_dead_letters: a.webhook_dead_letters,
             file_signer,
         });
         app.bootstrap_admin().await?;

@@ -103,6 +103,7 @@ impl App {
             in_deletion: false,
             meta_data: MetaData::new(),
             technical_meta_data: MetaData::new(),
+            analysis_thresholds: Default::default(),
             time_created: t,
             time_updated: t,
         };

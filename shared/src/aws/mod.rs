@@ -49,6 +49,7 @@ pub struct AwsAdapters {
     pub analysis_queue: SqsQueue,
     pub analysis_dead_letters: SqsQueue,
     pub webhook_queue: SqsQueue,
+    pub webhook_dead_letters: SqsQueue,
 }
 
 impl AwsAdapters {
@@ -74,6 +75,10 @@ impl AwsAdapters {
             webhook_queue: SqsQueue::new(
                 c.sqs.clone(),
                 provision::queue_url(&c.sqs, &res.webhook_queue).await?,
+            ),
+            webhook_dead_letters: SqsQueue::new(
+                c.sqs.clone(),
+                provision::queue_url(&c.sqs, &res.webhook_dead_letters).await?,
             ),
         })
     }

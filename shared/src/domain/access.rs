@@ -73,6 +73,28 @@ impl Actor {
         }
     }
 
+    /// Changing a visible company's settings (decision thresholds, webhook secret).
+    pub fn require_company_settings(&self) -> Result<()> {
+        match self.role {
+            Role::Admin | Role::ClientAdmin => Ok(()),
+            _ => Err(Error::forbidden(format!(
+                "{} cannot change company settings",
+                self.role.as_str()
+            ))),
+        }
+    }
+
+    /// Deciding OPERATOR_REQUIRED analyses (ADMIN cannot change analysis results).
+    pub fn require_operator(&self) -> Result<()> {
+        match self.role {
+            Role::Operator | Role::ClientOperator => Ok(()),
+            _ => Err(Error::forbidden(format!(
+                "{} cannot decide analyses; operators do",
+                self.role.as_str()
+            ))),
+        }
+    }
+
     /// Creating, changing or deleting companies.
     pub fn require_admin(&self) -> Result<()> {
         if self.role == Role::Admin {

@@ -102,6 +102,10 @@ pub struct Analysis {
     pub engine: Option<Value>,
     pub resolution_endpoint: Option<String>,
     pub meta_data: MetaData,
+    /// System-owned facts: the operator's decision; in responses also the request's webhook
+    /// delivery (`webhook`).
+    #[serde(default)]
+    pub technical_meta_data: MetaData,
     pub time_created: f64,
     pub time_updated: f64,
 }
@@ -126,8 +130,9 @@ pub fn eligible(kind: AnalysisType, all: &[Media]) -> Vec<&Media> {
         .collect()
 }
 
-/// Decision thresholds.
+/// Decision thresholds (per company; fields left out of a change keep their defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     /// `confidence_spoofing` at or above this is an attack (default 0.5).
     pub liveness: f32,
@@ -149,6 +154,32 @@ impl Default for Thresholds {
 }
 
 impl Thresholds {
+    /// Refuses thresholds outside `(0, 1]` and an operator band that is not below `biometry`.
+    pub fn validate(&self) -> Result<(), String> {
+        let unit = |x: f32| x > 0.0 && x <= 1.0;
+        if !unit(self.liveness) {
+            return Err(format!(
+                "liveness threshold {} is not in (0, 1]",
+                self.liveness
+            ));
+        }
+        if !unit(self.biometry) {
+            return Err(format!(
+                "biometry threshold {} is not in (0, 1]",
+                self.biometry
+            ));
+        }
+        if let Some(b) = self.operator_band
+            && !(b >= 0.0 && b < self.biometry)
+        {
+            return Err(format!(
+                "operator_band {b} must be in [0, biometry threshold {})",
+                self.biometry
+            ));
+        }
+        Ok(())
+    }
+
     /// The decision on one media's spoof score.
     pub fn liveness_decision(&self, confidence_spoofing: f32) -> Resolution {
         if confidence_spoofing >= self.liveness {
@@ -223,6 +254,33 @@ mod tests {
         };
         assert_eq!(banded.biometry_decision(0.7), Resolution::OperatorRequired);
         assert_eq!(banded.biometry_decision(0.5), Resolution::Declined);
+    }
+
+    #[test]
+    fn thresholds_are_validated() {
+        assert!(Thresholds::default().validate().is_ok());
+        let t = Thresholds::default();
+        for bad in [
+            Thresholds { liveness: 0.0, ..t },
+            Thresholds { liveness: 1.5, ..t },
+            Thresholds {
+                biometry: f32::NAN,
+                ..t
+            },
+            Thresholds {
+                operator_band: Some(0.9),
+                ..t
+            },
+            Thresholds {
+                operator_band: Some(-0.1),
+                ..t
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+        let partial: Thresholds = serde_json::from_str(r#"{"operator_band": 0.7}"#).unwrap();
+        assert_eq!((partial.biometry, partial.operator_band), (0.85, Some(0.7)));
+        assert!(serde_json::from_str::<Thresholds>(r#"{"liveliness": 0.3}"#).is_err());
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub struct Company {
     pub in_deletion: bool,
     pub meta_data: MetaData,
     pub technical_meta_data: MetaData,
+    /// **ours**: the company's decision thresholds (defaults until changed).
+    #[serde(default)]
+    pub analysis_thresholds: crate::domain::analysis::Thresholds,
     pub time_created: f64,
     pub time_updated: f64,
 }

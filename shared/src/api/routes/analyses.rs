@@ -9,7 +9,7 @@ use super::AppState;
 use crate::Result;
 use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
 use crate::api::views;
-use crate::app::analyses::StartAnalyses;
+use crate::app::analyses::{OperatorDecision, StartAnalyses};
 use crate::domain::analysis::Analysis;
 
 /// `POST /api/folders/{id}/analyses/` → 201 with the analyses, PROCESSING.
@@ -36,6 +36,20 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
     let an = state.0.get_analysis(&a, path_id(&id, "analysis")?).await?;
+    Ok(Json(views::analysis(&state.0, &an).await?))
+}
+
+/// `PATCH /api/analyses/{id}`: an operator decides an OPERATOR_REQUIRED analysis.
+pub async fn decide(
+    state: AppState,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+    JsonBody(d): JsonBody<OperatorDecision>,
+) -> Result<Json<Value>> {
+    let an = state
+        .0
+        .decide_analysis(&a, path_id(&id, "analysis")?, d)
+        .await?;
     Ok(Json(views::analysis(&state.0, &an).await?))
 }
 

@@ -70,3 +70,19 @@ pub async fn delete(
     state.0.delete_company(&a, path_id(&id, "company")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `GET /api/companies/{id}/webhook_secret` (ours): the key webhooks of this company are signed
+/// with; `POST` replaces it.
+pub async fn webhook_secret(
+    state: AppState,
+    Caller(a): Caller,
+    method: axum::http::Method,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    let rotate = method == axum::http::Method::POST;
+    let secret = state
+        .0
+        .company_webhook_secret(&a, path_id(&id, "company")?, rotate)
+        .await?;
+    Ok(Json(serde_json::json!({ "webhook_secret": secret })))
+}

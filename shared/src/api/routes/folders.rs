@@ -13,26 +13,40 @@ use crate::app::folders::FolderFilter;
 use crate::app::uploads::{UploadsBody, upload_view};
 use crate::{Error, Result};
 
-fn refuse_analyses(upload: &crate::app::media::Upload) -> Result<()> {
-    if upload.analyses.is_some() {
-        return Err(Error::NotRealized(
-            "payload.analyses (single request) is not built yet".into(),
-        ));
-    }
-    Ok(())
-}
-
+/// `POST /api/folders/`. With `payload.analyses` (single request) the analyses start at once and
+/// the answer waits for them (up to `OZ_SINGLE_REQUEST_WAIT`): 201 with the folder, its media and
+/// finished analyses, or 202 with the folder to poll when they take longer.
 pub async fn create(
     state: AppState,
     Caller(a): Caller,
-    MultipartUpload(up): MultipartUpload,
+    MultipartUpload(mut up): MultipartUpload,
 ) -> Result<(StatusCode, Json<Value>)> {
-    refuse_analyses(&up)?;
-    let view = state.0.create_folder(&a, up).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(views::folder(&state.0, &view, false).await?),
-    ))
+    let app = &state.0;
+    let analyses = up.analyses.take();
+    if let Some(req) = &analyses {
+        // Refused analyses must not leave a folder behind.
+        app.check_analyses_request(&a, req).await?;
+    }
+    let view = app.create_folder(&a, up).await?;
+    let Some(req) = analyses else {
+        return Ok((
+            StatusCode::CREATED,
+            Json(views::folder(app, &view, false).await?),
+        ));
+    };
+    let id = view.folder.folder_id;
+    let started = app.start_analyses(&a, id, req).await?;
+    let ids: Vec<_> = started.iter().map(|x| x.analysis_id).collect();
+    let done = app
+        .await_analyses(id, &ids, app.config.single_request_wait)
+        .await?;
+    let view = app.folder_view(&a, id, true).await?;
+    let status = if done {
+        StatusCode::CREATED
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok((status, Json(views::folder(app, &view, true).await?)))
 }
 
 pub async fn add_media(
@@ -41,7 +55,12 @@ pub async fn add_media(
     Path(id): Path<String>,
     MultipartUpload(up): MultipartUpload,
 ) -> Result<(StatusCode, Json<Value>)> {
-    refuse_analyses(&up)?;
+    if up.analyses.is_some() {
+        return Err(Error::NotRealized(
+            "payload.analyses on added media: start them with POST /api/folders/{id}/analyses/"
+                .into(),
+        ));
+    }
     let media = state.0.add_media(&a, path_id(&id, "folder")?, up).await?;
     Ok((
         StatusCode::CREATED,

@@ -1,4 +1,4 @@
-//! `GET/POST/PATCH/DELETE /api/{users,folders,media}/{id}/meta_data`.
+//! `GET/POST/PATCH/DELETE /api/{users,folders,media,analyses}/{id}/meta_data`.
 
 use axum::Json;
 use axum::extract::Path;
@@ -17,6 +17,7 @@ fn target(kind: &str, id: &str) -> Result<MetaTarget> {
         "users" => MetaTarget::User(path_id(id, "user")?),
         "folders" => MetaTarget::Folder(path_id(id, "folder")?),
         "media" => MetaTarget::Media(path_id(id, "media")?),
+        "analyses" => MetaTarget::Analysis(path_id(id, "analysis")?),
         _ => return Err(Error::NotFound("path")),
     })
 }

@@ -1,0 +1,108 @@
+//! The Oz client flow as test steps: fixtures, folder creation, starting analyses and polling
+//! them until they end.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::TestApp;
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let dir = std::env::var_os("OZ_FIXTURES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/fixtures"));
+    std::fs::read(dir.join(name))
+        .unwrap_or_else(|e| panic!("fixture {name}: {e} (run scripts/fetch-fixtures.sh)"))
+}
+
+/// `../shared/data/<rel>` when that folder is there.
+pub fn shared_data(rel: &str) -> Option<Vec<u8>> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel);
+    match std::fs::read(&p) {
+        Ok(b) => Some(b),
+        Err(_) => {
+            eprintln!("skipping: {} absent", p.display());
+            None
+        }
+    }
+}
+
+/// A smaller, re-encoded copy of a photo: the "ID photo" of the same person.
+pub fn id_photo_of(bytes: &[u8]) -> Vec<u8> {
+    let img = image::load_from_memory(bytes).unwrap().to_rgb8();
+    let (w, h) = img.dimensions();
+    let small = image::imageops::resize(&img, w * 3 / 4, h * 3 / 4, image::imageops::Triangle);
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&small)
+        .unwrap();
+    out.into_inner()
+}
+
+/// Creates a folder from `(form key, file name, bytes, tags)` and returns its JSON.
+pub async fn folder(
+    app: &TestApp,
+    token: &str,
+    files: Vec<(&str, &str, Vec<u8>, &[&str])>,
+) -> Value {
+    let tags: serde_json::Map<String, Value> = files
+        .iter()
+        .map(|(k, _, _, t)| (k.to_string(), json!(t)))
+        .collect();
+    let parts = files.into_iter().map(|(k, n, b, _)| (k, n, b)).collect();
+    let (s, b) = app
+        .upload(
+            "/api/folders/",
+            token,
+            parts,
+            Some(json!({"media:tags": tags})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b
+}
+
+/// Starts `types` on the folder and returns the analyses (PROCESSING).
+pub async fn start(app: &TestApp, token: &str, fid: &str, types: &[&str]) -> Vec<Value> {
+    let body = json!({"analyses": types.iter().map(|t| json!({"type": t})).collect::<Vec<_>>()});
+    let (s, b) = app
+        .json(
+            Method::POST,
+            &format!("/api/folders/{fid}/analyses/"),
+            token,
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let list = b.as_array().unwrap().clone();
+    assert!(list.iter().all(|a| a["state"] == "PROCESSING"), "{b}");
+    list
+}
+
+/// Polls an analysis until it is no longer PROCESSING.
+pub async fn wait(app: &TestApp, token: &str, id: &str) -> Value {
+    for _ in 0..600 {
+        let (s, a) = app
+            .json(Method::GET, &format!("/api/analyses/{id}"), token, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        if a["state"] != "PROCESSING" {
+            return a;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("analysis {id} still PROCESSING after 60 s");
+}
+
+/// Waits for the analysis of type `t` among `started` (the only one when `t` is empty).
+pub async fn finished(app: &TestApp, token: &str, started: &[Value], t: &str) -> Value {
+    let a = started
+        .iter()
+        .find(|a| t.is_empty() || a["type"] == t)
+        .unwrap();
+    wait(app, token, a["analysis_id"].as_str().unwrap()).await
+}
