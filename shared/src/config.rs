@@ -36,6 +36,14 @@ pub struct Config {
     /// `OZ_ANALYSIS_WORKERS` (default 1): analysis jobs the local server runs at once (each
     /// already spreads a video's frames over every core).
     pub analysis_workers: usize,
+    /// `OZ_ANALYSIS_VISIBILITY` (seconds, default 60): how long a received analysis job stays
+    /// hidden from other workers. A running job renews it every third of that; a worker that
+    /// died mid-job has its job redelivered that long after its last renewal. (The local queue's
+    /// own timeout; on SQS the first renewal replaces the queue's.)
+    pub analysis_visibility: Duration,
+    /// `OZ_ANALYSIS_RETRY_DELAY` (seconds, default 10): how long a job that failed or panicked
+    /// waits before its next attempt.
+    pub analysis_retry_delay: Duration,
     /// `OZ_STORAGE` (`local` by default, or `aws`): which adapters hold the data.
     pub storage: Storage,
     /// Names of the AWS resources, used when `storage` is [`Storage::Aws`].
@@ -186,6 +194,8 @@ impl Config {
                 media,
             },
             analysis_workers: var("OZ_ANALYSIS_WORKERS", 1)?,
+            analysis_visibility: secs("OZ_ANALYSIS_VISIBILITY", 60)?.max(Duration::from_secs(3)),
+            analysis_retry_delay: secs("OZ_ANALYSIS_RETRY_DELAY", 10)?,
             storage: var("OZ_STORAGE", Storage::Local)?,
             aws: AwsResources::from_env()?,
             webhooks: WebhookConfig {

@@ -1,7 +1,8 @@
 //! Runs analysis jobs from the queue. Every delivery goes through [`process`]: the job runs in
-//! its own task (a panic fails that message only), its visibility is extended while it runs
-//! (long videos), and the outcome says whether the message may be deleted. Running a job twice
-//! is harmless: [`shared::App::run_analysis`] writes a result only while the analysis is
+//! its own task (a panic fails that message only), its visibility is renewed while it runs (so a
+//! worker that dies mid-job loses it for one visibility period only), a failed job comes back
+//! after the retry delay, and the outcome says whether the message may be deleted. Running a job
+//! twice is harmless: [`shared::App::run_analysis`] writes a result only while the analysis is
 //! PROCESSING.
 
 use std::sync::Arc;
@@ -11,10 +12,6 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use shared::App;
 use shared::app::analyses::{AnalysisJob, RunOutcome};
 use shared::ports::Analyzer;
-
-/// How long each extension keeps a running job's message hidden, and how often it is renewed.
-const HEARTBEAT_EXTENSION: Duration = Duration::from_secs(300);
-const HEARTBEAT_EVERY: Duration = Duration::from_secs(120);
 
 /// What became of one delivery.
 #[derive(Debug, PartialEq)]
@@ -26,7 +23,8 @@ pub enum Delivery {
     Retry,
 }
 
-/// Runs the job in `body`, extending `receipt`'s visibility while it runs.
+/// Runs the job in `body`, renewing `receipt`'s visibility while it runs; on failure the message
+/// is left to come back after the retry delay.
 pub async fn process(
     app: Arc<App>,
     analyzer: Arc<dyn Analyzer>,
@@ -46,23 +44,23 @@ pub async fn process(
         tokio::spawn(async move { app.run_analysis(&*analyzer, &job).await })
     };
     let mut run = std::pin::pin!(run);
-    let mut beat = tokio::time::interval_at(
-        tokio::time::Instant::now() + HEARTBEAT_EVERY,
-        HEARTBEAT_EVERY,
-    );
+    let visibility = app.config.analysis_visibility;
+    tracing::info!(analysis_id = %job.analysis_id, "analysis job started");
+    let mut beat =
+        tokio::time::interval_at(tokio::time::Instant::now() + visibility / 3, visibility / 3);
     let result = loop {
         tokio::select! {
             r = &mut run => break r,
             _ = beat.tick() => {
                 if let Some(r) = &receipt
-                    && let Err(e) = app.analysis_queue.extend_visibility(r, HEARTBEAT_EXTENSION).await
+                    && let Err(e) = app.analysis_queue.extend_visibility(r, visibility).await
                 {
                     tracing::warn!(analysis_id = %job.analysis_id, error = %e, "visibility extension failed");
                 }
             }
         }
     };
-    match result {
+    let outcome = match result {
         Ok(Ok(RunOutcome::Finished(resolution))) => {
             tracing::info!(analysis_id = %job.analysis_id, ?resolution, "job done");
             Delivery::Done
@@ -79,7 +77,17 @@ pub async fn process(
             tracing::error!(analysis_id = %job.analysis_id, error = %e, "job panicked; will retry");
             Delivery::Retry
         }
+    };
+    if outcome == Delivery::Retry
+        && let Some(r) = &receipt
+        && let Err(e) = app
+            .analysis_queue
+            .extend_visibility(r, app.config.analysis_retry_delay)
+            .await
+    {
+        tracing::warn!(analysis_id = %job.analysis_id, error = %e, "setting the retry delay failed");
     }
+    outcome
 }
 
 /// Handles one SQS batch (the `worker` Lambda): failed messages are reported, so SQS redelivers

@@ -109,20 +109,25 @@ impl App {
             public_url,
             file_signer.clone(),
         )?);
-        let queue = |name: &str, visibility: u64, max_receives: u32| -> anyhow::Result<_> {
+        let queue = |name: &str, visibility: Duration, max_receives: u32| -> anyhow::Result<_> {
             let redrive = Redrive {
                 dead_letter: format!("{name}-dlq"),
                 max_receives,
             };
-            let visibility = Duration::from_secs(visibility);
             let q = SqliteQueue::open(&db, name, visibility, Some(redrive))?;
             let dlq = q.sibling(&format!("{name}-dlq"), visibility, None);
             Ok((Arc::new(q), Arc::new(dlq)))
         };
-        let (analysis_queue, analysis_dead_letters) =
-            queue("analyses", 900, provision::ANALYSIS_MAX_RECEIVES)?;
-        let (webhook_queue, webhook_dead_letters) =
-            queue("webhooks", 60, provision::WEBHOOK_MAX_RECEIVES)?;
+        let (analysis_queue, analysis_dead_letters) = queue(
+            "analyses",
+            config.analysis_visibility,
+            provision::ANALYSIS_MAX_RECEIVES,
+        )?;
+        let (webhook_queue, webhook_dead_letters) = queue(
+            "webhooks",
+            Duration::from_secs(60),
+            provision::WEBHOOK_MAX_RECEIVES,
+        )?;
         let adapters = Adapters {
             store,
             blobs,
