@@ -38,6 +38,31 @@ pub struct Config {
     pub storage: Storage,
     /// Names of the AWS resources, used when `storage` is [`Storage::Aws`].
     pub aws: AwsResources,
+    /// `OZ_LITE_API_KEY`: the key API Lite callers send in `X-Api-Key`. Required by the `lite`
+    /// Lambda; optional on the local server (unset: API Lite is open, as Oz's own Lite is).
+    pub lite_api_key: Option<SecretString>,
+}
+
+/// A secret read from the environment: never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(String);
+
+impl SecretString {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The secret itself, for comparing or signing; never for logs.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretString(***)")
+    }
 }
 
 /// Which adapter set the services run on.
@@ -162,6 +187,7 @@ impl Config {
             analysis_workers: var("OZ_ANALYSIS_WORKERS", 1)?,
             storage: var("OZ_STORAGE", Storage::Local)?,
             aws: AwsResources::from_env()?,
+            lite_api_key: opt("OZ_LITE_API_KEY").map(SecretString),
         })
     }
 }
