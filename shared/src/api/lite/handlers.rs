@@ -22,8 +22,8 @@ type LiteState = State<Arc<Lite>>;
 const NOT_AN_IMAGE: &str = "API Lite takes a JPEG, PNG or WebP image";
 
 /// Checks that `bytes` are an image this API takes, before any decoding work.
-fn check_image(bytes: &[u8], what: &str) -> Result<()> {
-    match media_decode::probe(bytes, &media_decode::Limits::default()) {
+fn check_image(lite: &Lite, bytes: &[u8], what: &str) -> Result<()> {
+    match media_decode::probe(bytes, &lite.media_limits) {
         Ok(info) if info.kind == MediaKind::Image => Ok(()),
         Ok(_) | Err(DecodeError::Unrecognised) => {
             Err(Error::InvalidType(format!("{what}: {NOT_AN_IMAGE}")))
@@ -35,12 +35,13 @@ fn check_image(bytes: &[u8], what: &str) -> Result<()> {
 
 /// The face in image `bytes`, with what `req` asks for; a clear 400 when there is none.
 async fn face(
+    lite: &Lite,
     analyzer: &dyn Analyzer,
     bytes: Bytes,
     req: AnalyzeRequest,
     what: &str,
 ) -> Result<FaceFindings> {
-    check_image(&bytes, what)?;
+    check_image(lite, &bytes, what)?;
     let f = analyzer.analyze(bytes, req).await.map_err(|e| match e {
         AnalyzeError::Undecodable(m) => Error::invalid(format!("{what} cannot be decoded: {m}")),
         AnalyzeError::Engine(e) => Error::Unexpected(e.context("face engine failed")),
@@ -58,8 +59,13 @@ const TEMPLATE: AnalyzeRequest = AnalyzeRequest {
 };
 
 /// The template of the face in image `bytes`.
-async fn embedding(analyzer: &dyn Analyzer, bytes: Bytes, what: &str) -> Result<Vec<f32>> {
-    face(analyzer, bytes, TEMPLATE, what)
+async fn embedding(
+    lite: &Lite,
+    analyzer: &dyn Analyzer,
+    bytes: Bytes,
+    what: &str,
+) -> Result<Vec<f32>> {
+    face(lite, analyzer, bytes, TEMPLATE, what)
         .await?
         .template
         .ok_or_else(|| Error::Unexpected(anyhow::anyhow!("the engine gave no template")))
@@ -118,7 +124,7 @@ pub async fn detect(State(lite): LiteState, req: Request) -> Result<Json<Value>>
         template: false,
         best_shot: false,
     };
-    let f = face(&*analyzer, bytes, req, "the image").await?;
+    let f = face(&lite, &*analyzer, bytes, req, "the image").await?;
     let spoof = f
         .confidence_spoofing
         .ok_or_else(|| Error::Unexpected(anyhow::anyhow!("the engine gave no liveness score")))?;
@@ -134,7 +140,7 @@ pub async fn extract(State(lite): LiteState, req: Request) -> Result<Response> {
     let base64 = base64_mode(req.headers());
     let bytes = single(req, lite.max_body_bytes).await?;
     let analyzer = lite.analyzer.get(lite.engine_wait).await?;
-    let e = embedding(&*analyzer, bytes, "the image").await?;
+    let e = embedding(&lite, &*analyzer, bytes, "the image").await?;
     Ok(binary(template::encode(&e)?, base64))
 }
 
@@ -161,7 +167,7 @@ pub async fn verify(State(lite): LiteState, req: Request) -> Result<Json<Value>>
     };
     let tpl = template::decode(&tpl)?;
     let analyzer = lite.analyzer.get(lite.engine_wait).await?;
-    let e = embedding(&*analyzer, image, "the image").await?;
+    let e = embedding(&lite, &*analyzer, image, "the image").await?;
     Ok(decision(&lite, &*analyzer, &e, &tpl))
 }
 
@@ -169,7 +175,7 @@ pub async fn verify(State(lite): LiteState, req: Request) -> Result<Json<Value>>
 pub async fn extract_and_compare(State(lite): LiteState, req: Request) -> Result<Json<Value>> {
     let [a, b] = two_parts(req, lite.max_body_bytes).await?;
     let analyzer = lite.analyzer.get(lite.engine_wait).await?;
-    let ea = embedding(&*analyzer, a, "the first image").await?;
-    let eb = embedding(&*analyzer, b, "the second image").await?;
+    let ea = embedding(&lite, &*analyzer, a, "the first image").await?;
+    let eb = embedding(&lite, &*analyzer, b, "the second image").await?;
     Ok(decision(&lite, &*analyzer, &ea, &eb))
 }

@@ -34,18 +34,22 @@ pub struct Lite {
     pub thresholds: Thresholds,
     /// Largest request body (one image, or two parts of a multipart body).
     pub max_body_bytes: usize,
+    /// Decoding bounds for images (`OZ_MAX_IMAGE_PIXELS`).
+    pub media_limits: media_decode::Limits,
     /// How long a request waits for the engine to finish loading.
     pub engine_wait: Duration,
 }
 
 impl Lite {
-    /// API Lite over `analyzer`, configured by `config` (`OZ_LITE_API_KEY`, `OZ_MAX_FILE_BYTES`).
+    /// API Lite over `analyzer`, configured by `config` (`OZ_LITE_API_KEY`, `OZ_MAX_FILE_BYTES`,
+    /// `OZ_MAX_IMAGE_PIXELS`).
     pub fn new(config: &Config, analyzer: AnalyzerSlot) -> Self {
         Self {
             analyzer,
             api_key: config.lite_api_key.clone(),
             thresholds: Thresholds::default(),
             max_body_bytes: config.limits.max_file_bytes,
+            media_limits: config.limits.media,
             engine_wait: ENGINE_WAIT,
         }
     }
