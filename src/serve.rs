@@ -52,16 +52,18 @@ pub async fn run(
     serve_app(listener, app, ready).await
 }
 
-/// Starts the webhook sender, and loads the face engine in the background, then runs the
-/// analysis worker pool on the app's queue; the API serves meanwhile (queued analyses wait for
-/// the engine).
+/// Starts the webhook sender; loads the face engine in the background, then hands it to the
+/// synchronous APIs (Instant, Lite) and runs the analysis worker pool on the app's queue. The API
+/// serves meanwhile (queued analyses wait for the engine, synchronous requests a bounded time).
 fn start_workers(app: Arc<shared::App>) {
     shared::app::webhooks::spawn_sender(app.clone());
     tokio::spawn(async move {
         match face_analyzer::EngineAnalyzer::load().await {
             Ok(analyzer) => {
+                let analyzer = Arc::new(analyzer);
+                app.analyzer.set(analyzer.clone());
                 let workers = app.config.analysis_workers;
-                face_analyzer::worker::spawn_pool(app, Arc::new(analyzer), workers);
+                face_analyzer::worker::spawn_pool(app, analyzer, workers);
             }
             Err(e) => tracing::error!(
                 error = format!("{e:#}"),

@@ -31,6 +31,8 @@ fn function_of(file: &str) -> Option<Function> {
         Some("auth") => Some(Function::Auth),
         Some("admin") => Some(Function::Admin),
         Some("folders") => Some(Function::Folders),
+        Some("instant") => Some(Function::Instant),
+        Some("lite") => Some(Function::Lite),
         Some("uploads" | "worker" | "deadletters" | "webhooks") => None,
         other => panic!("event {file} names no function ({other:?})"),
     }
@@ -68,6 +70,8 @@ async fn every_event_runs_through_its_handler() {
         "https://api.example.com".into(),
     )
     .await;
+    // The instant and lite functions load the engine at init.
+    app.analyzer.set(common::engine());
     let events_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
     let login = std::fs::read_to_string(events_dir.join("auth-login.json")).unwrap();
     let (status, pair) = invoke(&app, Function::Auth, &login, "").await;
@@ -101,6 +105,24 @@ async fn every_event_runs_through_its_handler() {
                 (404, Some(10)),
                 "{name} on {other:?}"
             );
+        }
+    }
+
+    // The lite function serves API Lite alone, keyed, with no App behind it.
+    let mut config = common::config(dir.path().join("lite"));
+    config.lite_api_key = Some(shared::config::SecretString::new("event-key"));
+    let slot = shared::app::AnalyzerSlot::new();
+    slot.set(common::engine());
+    let lite = shared::api::lite::router(Arc::new(shared::api::lite::Lite::new(&config, slot)));
+    for name in names.iter().filter(|n| n.starts_with("lite-")) {
+        let event = std::fs::read_to_string(events_dir.join(name)).unwrap();
+        for (key, want) in [("event-key", 200), ("wrong-key", 401)] {
+            let e = event.replace("REPLACE_WITH_API_KEY", key);
+            let req = lambda_http::request::from_str(&e).expect("lite event parses");
+            let res = lite.clone().oneshot(req).await.unwrap();
+            // Health stays open for probes; everything else needs the key.
+            let want = if name.contains("health") { 200 } else { want };
+            assert_eq!(res.status().as_u16(), want, "{name} with {key}");
         }
     }
 

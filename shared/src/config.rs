@@ -54,6 +54,9 @@ pub struct Config {
     /// `payload.analyses` waits for results before answering 202 with the folder to poll. Below
     /// API Gateway's 30 s integration limit.
     pub single_request_wait: Duration,
+    /// `OZ_LITE_API_KEY`: the key API Lite callers send in `X-Api-Key`. Required by the `lite`
+    /// Lambda; optional on the local server (unset: API Lite is open, as Oz's own Lite is).
+    pub lite_api_key: Option<SecretString>,
 }
 
 /// Webhook delivery settings.
@@ -68,6 +71,28 @@ pub struct WebhookConfig {
     pub retry_base: Duration,
     /// `OZ_WEBHOOK_RETRY_MAX` (seconds, default 900): longest delay between attempts.
     pub retry_max: Duration,
+}
+
+/// A secret read from the environment: never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(String);
+
+impl SecretString {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The secret itself, for comparing or signing; never for logs.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretString(***)")
+    }
 }
 
 /// Which adapter set the services run on.
@@ -212,6 +237,7 @@ impl Config {
                 retry_max: secs("OZ_WEBHOOK_RETRY_MAX", 900)?,
             },
             single_request_wait: secs("OZ_SINGLE_REQUEST_WAIT", 20)?,
+            lite_api_key: opt("OZ_LITE_API_KEY").map(SecretString),
         })
     }
 }

@@ -40,6 +40,10 @@ pub enum Error {
     /// A dependency (storage, queue, model) failed (Oz code 11).
     #[error("external service failed: {0}")]
     External(String),
+    /// A dependency this process needs is not ready yet, e.g. the face engine still loading
+    /// (Oz code 11, HTTP 503; **ours**).
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
     /// A bug or an unforeseen failure (Oz code 0); the cause chain is logged, not returned.
     #[error("internal error")]
     Unexpected(#[from] anyhow::Error),

@@ -1,47 +1,12 @@
-//! The Oz client flow as test steps: fixtures, folder creation, starting analyses and polling
-//! them until they end.
+//! The Oz client flow as test steps: folder creation, starting analyses and polling them until
+//! they end.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::TestApp;
-
-pub fn fixture(name: &str) -> Vec<u8> {
-    let dir = std::env::var_os("OZ_FIXTURES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/fixtures"));
-    std::fs::read(dir.join(name))
-        .unwrap_or_else(|e| panic!("fixture {name}: {e} (run scripts/fetch-fixtures.sh)"))
-}
-
-/// `../shared/data/<rel>` when that folder is there.
-pub fn shared_data(rel: &str) -> Option<Vec<u8>> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(rel);
-    match std::fs::read(&p) {
-        Ok(b) => Some(b),
-        Err(_) => {
-            eprintln!("skipping: {} absent", p.display());
-            None
-        }
-    }
-}
-
-/// A smaller, re-encoded copy of a photo: the "ID photo" of the same person.
-pub fn id_photo_of(bytes: &[u8]) -> Vec<u8> {
-    let img = image::load_from_memory(bytes).unwrap().to_rgb8();
-    let (w, h) = img.dimensions();
-    let small = image::imageops::resize(&img, w * 3 / 4, h * 3 / 4, image::imageops::Triangle);
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-        .encode_image(&small)
-        .unwrap();
-    out.into_inner()
-}
 
 /// Creates a folder from `(form key, file name, bytes, tags)` and returns its JSON.
 pub async fn folder(

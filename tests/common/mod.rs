@@ -5,13 +5,18 @@
 //! once per test binary by `shared::testing`); the default is the embedded store.
 #![allow(dead_code)]
 
+mod fixtures;
 pub mod flow;
 pub mod hooks;
+mod stores;
 
+pub use fixtures::*;
 #[allow(unused_imports)]
 pub use flow::*;
 #[allow(unused_imports)]
 pub use hooks::*;
+#[allow(unused_imports)]
+pub use stores::*;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -129,15 +134,14 @@ impl TestApp {
 
     /// Runs analysis jobs for this server (one worker on the process-wide face engine).
     pub fn start_workers(&self) {
-        static ENGINE: std::sync::OnceLock<Arc<face_analyzer::EngineAnalyzer>> =
-            std::sync::OnceLock::new();
-        let analyzer = ENGINE.get_or_init(|| {
-            Arc::new(face_analyzer::EngineAnalyzer::new(
-                face_engine::Engine::from_env().expect("face models"),
-            ))
-        });
-        face_analyzer::worker::spawn_pool(self.app.clone(), analyzer.clone(), 1);
+        face_analyzer::worker::spawn_pool(self.app.clone(), engine(), 1);
         shared::app::webhooks::spawn_sender(self.app.clone());
+    }
+
+    /// Hands the process-wide face engine to the synchronous APIs (Instant, Lite), as the local
+    /// server does once its engine has loaded; no worker runs.
+    pub fn load_engine(&self) {
+        self.app.analyzer.set(engine());
     }
 
     /// The HMAC key the server signs access tokens with.

@@ -24,6 +24,7 @@ impl Error {
             Error::Forbidden(_) => (9, StatusCode::FORBIDDEN),
             Error::NotFound(_) => (10, StatusCode::NOT_FOUND),
             Error::External(_) => (11, StatusCode::BAD_GATEWAY),
+            Error::Unavailable(_) => (11, StatusCode::SERVICE_UNAVAILABLE),
         }
     }
 }
@@ -43,6 +44,7 @@ impl IntoResponse for Error {
         match &self {
             Error::Unexpected(e) => tracing::error!(error = format!("{e:#}"), "unexpected error"),
             Error::External(e) => tracing::error!(error = %e, "external service failed"),
+            Error::Unavailable(e) => tracing::warn!(error = %e, "service unavailable"),
             _ => tracing::debug!(code, error = %self, "request refused"),
         }
         error_response(code, status, self.to_string())

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod lite;
 pub mod multipart;
 pub mod object_events;
 pub mod queue_events;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -15,7 +15,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 
 use super::error::{error_response, method_not_allowed, unknown_path};
-use super::routes::{analyses, auth, companies, files, folders, media, metadata, users};
+use super::routes::{analyses, auth, companies, files, folders, instant, media, metadata, users};
 use crate::{App, Error};
 
 /// A Lambda function of the API; the local server mounts all of them.
@@ -27,13 +27,23 @@ pub enum Function {
     Admin,
     /// Folders, media, files.
     Folders,
+    /// The Instant API: analyses in one request, nothing stored.
+    Instant,
+    /// API Lite: stateless face checks, keyed by `OZ_LITE_API_KEY`.
+    Lite,
 }
 
 impl Function {
     /// Every function.
-    pub const ALL: [Function; 3] = [Self::Auth, Self::Admin, Self::Folders];
+    pub const ALL: [Function; 5] = [
+        Self::Auth,
+        Self::Admin,
+        Self::Folders,
+        Self::Instant,
+        Self::Lite,
+    ];
 
-    fn routes(self) -> Router<Arc<App>> {
+    fn routes(self, app: &Arc<App>) -> Router<Arc<App>> {
         match self {
             Self::Auth => Router::new()
                 .route(
@@ -87,13 +97,17 @@ impl Function {
                 .route("/api/media/{id}/file", get(media::file))
                 .route("/api/media/{id}/meta_data", any(metadata::handle))
                 .route("/files/{*key}", get(files::get).put(files::put)),
+            Self::Instant => Router::new().route("/api/instant/folders", post(instant::create)),
+            Self::Lite => super::lite::routes(Arc::new(super::lite::Lite::new(
+                &app.config,
+                app.analyzer.clone(),
+            ))),
         }
     }
 }
 
-/// Refuses a body whose declared length is over the limit before reading any of it.
-async fn declared_length(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
-    let limit = app.config.limits.max_body_bytes;
+/// Refuses a body whose declared length is over `limit` before reading any of it.
+async fn declared_length(limit: usize, req: Request, next: Next) -> Response {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -120,14 +134,22 @@ async fn log_request(req: Request, next: Next) -> Response {
 pub fn router(app: Arc<App>, functions: &[Function]) -> NormalizePath<Router> {
     let mut r = Router::new();
     for f in functions {
-        r = r.merge(f.routes());
+        r = r.merge(f.routes(&app));
     }
     let max_body = app.config.limits.max_body_bytes;
+    with_layers(r.with_state(app), max_body)
+}
+
+/// The layers every function shares, around routes whose state is set: Oz-shaped 404/405, body
+/// bounds, panic capture, request log, trailing-slash normalisation.
+pub fn with_layers(r: Router, max_body: usize) -> NormalizePath<Router> {
     let r = r
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(middleware::from_fn_with_state(app.clone(), declared_length))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            declared_length(max_body, req, next)
+        }))
         .layer(CatchPanicLayer::custom(|_| {
             error_response(
                 0,
@@ -135,7 +157,6 @@ pub fn router(app: Arc<App>, functions: &[Function]) -> NormalizePath<Router> {
                 "internal error".into(),
             )
         }))
-        .layer(middleware::from_fn(log_request))
-        .with_state(app);
+        .layer(middleware::from_fn(log_request));
     NormalizePathLayer::trim_trailing_slash().layer(r)
 }

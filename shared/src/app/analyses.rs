@@ -2,21 +2,17 @@
 //! them, and running one (the worker's step): media through the [`Analyzer`], decisions by the
 //! thresholds, result written once under a state condition, folder decision rolled up.
 
-use std::collections::BTreeMap;
-
-use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::App;
+use super::evaluate;
 use super::repo;
-use crate::domain::analysis::{
-    Analysis, AnalysisState, AnalysisType, ResultMedia, Thresholds, eligible, roll_up, worst,
-};
+use crate::domain::analysis::{Analysis, AnalysisState, AnalysisType, eligible, roll_up};
 use crate::domain::clock::now;
 use crate::domain::objects::{Folder, Media, MetaData, Resolution, StoredUser};
 use crate::domain::{Actor, AnalysisId, FolderId, MediaId};
-use crate::ports::{AnalyzeError, AnalyzeRequest, Analyzer, Condition, StoreError, Write};
+use crate::ports::{Analyzer, Condition, StoreError, Write};
 use crate::{Error, Result};
 
 /// Most analyses one request may start.
@@ -299,28 +295,22 @@ impl App {
             .cloned()
             .collect();
         let thresholds = self.thresholds(a.company_id).await?;
-        let started = std::time::Instant::now();
-        match a.kind {
-            AnalysisType::Quality => {
-                self.run_quality(analyzer, &mut a, &chosen, &thresholds)
-                    .await?
-            }
-            AnalysisType::Biometry => {
-                self.run_biometry(analyzer, &mut a, &chosen, &thresholds)
-                    .await?
-            }
-            AnalysisType::Collection | AnalysisType::Documents => {
-                a.state = AnalysisState::Failed;
-                a.resolution_status = Resolution::Failed;
-                a.error_code = Some(2);
-                a.error_message = Some(format!("{} analyses are not realised", a.kind.as_str()));
+        let source = evaluate::StoredMedia(&*self.blobs);
+        let shots = evaluate::evaluate(analyzer, &mut a, &chosen, &source, &thresholds).await?;
+        for shot in shots {
+            let key = format!(
+                "{}/{}/analyses/{}/{}-best.jpg",
+                a.company_id, a.folder_id, a.analysis_id, shot.media_id
+            );
+            self.blobs.put(&key, shot.jpeg, "image/jpeg").await?;
+            if let Some(r) = a
+                .results_media
+                .iter_mut()
+                .find(|r| r.source_media_id == Some(shot.media_id))
+            {
+                r.output_keys.push(key);
             }
         }
-        a.engine = Some(json!({
-            "models": analyzer.info(),
-            "thresholds": thresholds,
-            "processing_ms": started.elapsed().as_millis() as u64,
-        }));
         a.time_updated = now();
         if self.finish(&a).await? {
             tracing::info!(analysis_id = %a.analysis_id, kind = a.kind.as_str(),
@@ -329,181 +319,6 @@ impl App {
         } else {
             Ok(RunOutcome::AlreadyDone)
         }
-    }
-
-    /// Reads one media's bytes and runs the analyzer on them; `Err` is the per-media reason.
-    async fn findings(
-        &self,
-        analyzer: &dyn Analyzer,
-        m: &Media,
-        req: AnalyzeRequest,
-    ) -> Result<std::result::Result<crate::ports::FaceFindings, String>> {
-        let bytes: Bytes = self.blobs.get(&m.object_key()).await?;
-        match analyzer.analyze(bytes, req).await {
-            Ok(f) if f.frames_with_face == 0 => Ok(Err(format!(
-                "no face found in media {} ({} frames analysed)",
-                m.media_id, f.frames
-            ))),
-            Ok(f) => Ok(Ok(f)),
-            Err(AnalyzeError::Undecodable(e)) => Ok(Err(format!("media {}: {e}", m.media_id))),
-            // Engine failures are deterministic for the same bytes: retrying the job would only
-            // delay the same answer, so the media gets the reason now.
-            Err(AnalyzeError::Engine(e)) => {
-                tracing::error!(media_id = %m.media_id, error = format!("{e:#}"), "engine failed on media");
-                Ok(Err(format!(
-                    "media {} could not be analysed: {e}",
-                    m.media_id
-                )))
-            }
-        }
-    }
-
-    async fn run_quality(
-        &self,
-        analyzer: &dyn Analyzer,
-        a: &mut Analysis,
-        media: &[Media],
-        t: &Thresholds,
-    ) -> Result<()> {
-        let best_shot = a
-            .params
-            .get("extract_best_shot")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
-        let req = AnalyzeRequest {
-            liveness: true,
-            template: false,
-            best_shot,
-        };
-        let mut decisions = Vec::new();
-        for m in media {
-            let mut r = ResultMedia::of(m.media_id);
-            match self.findings(analyzer, m, req).await? {
-                Err(reason) => {
-                    // No face means no proof of liveness: the media is declined, with the reason.
-                    r.error_message = Some(reason);
-                    r.resolution_status = Some(Resolution::Declined);
-                }
-                Ok(f) => {
-                    let score = f.confidence_spoofing.unwrap_or(1.0);
-                    r.results_data
-                        .insert("confidence_spoofing".into(), json!(score));
-                    r.results_data
-                        .insert("frames_analysed".into(), json!(f.frames));
-                    r.results_data
-                        .insert("frames_with_face".into(), json!(f.frames_with_face));
-                    r.results_data.insert(
-                        "frames_with_multiple_faces".into(),
-                        json!(f.frames_with_multiple_faces),
-                    );
-                    if m.media_type == crate::domain::objects::MediaType::ImageFolder {
-                        r.results_data.insert(
-                            "note".into(),
-                            json!("a single photo cannot prove liveness the way a video can"),
-                        );
-                    }
-                    r.results_data.insert("evidence".into(), f.evidence.clone());
-                    if let Some((frame, b)) = f.best_frame {
-                        r.results_data
-                            .insert("best_shot".into(), json!({"frame": frame, "box": b}));
-                    }
-                    if let Some(jpeg) = f.best_shot_jpeg {
-                        let key = format!(
-                            "{}/{}/analyses/{}/{}-best.jpg",
-                            a.company_id, a.folder_id, a.analysis_id, m.media_id
-                        );
-                        self.blobs.put(&key, jpeg, "image/jpeg").await?;
-                        r.output_keys.push(key);
-                    }
-                    r.resolution_status = Some(t.liveness_decision(score));
-                }
-            }
-            decisions.extend(r.resolution_status);
-            a.results_media.push(r);
-        }
-        a.state = AnalysisState::Finished;
-        // No selfie media: nothing to refuse (oz-api.md §3).
-        a.resolution_status = worst(decisions);
-        Ok(())
-    }
-
-    async fn run_biometry(
-        &self,
-        analyzer: &dyn Analyzer,
-        a: &mut Analysis,
-        media: &[Media],
-        t: &Thresholds,
-    ) -> Result<()> {
-        let req = AnalyzeRequest {
-            liveness: false,
-            template: true,
-            best_shot: false,
-        };
-        let fail = |a: &mut Analysis, msg: String| {
-            a.state = AnalysisState::Failed;
-            a.resolution_status = Resolution::Failed;
-            a.error_code = Some(4);
-            a.error_message = Some(msg);
-        };
-        if media.len() < 2 {
-            fail(
-                a,
-                format!(
-                    "biometry needs at least 2 media with faces; this folder has {} eligible",
-                    media.len()
-                ),
-            );
-            return Ok(());
-        }
-        let mut templates: Vec<(MediaId, Vec<f32>)> = Vec::new();
-        let mut problems = Vec::new();
-        for m in media {
-            let mut r = ResultMedia::of(m.media_id);
-            match self.findings(analyzer, m, req).await? {
-                Err(reason) => {
-                    problems.push(reason.clone());
-                    r.error_message = Some(reason);
-                }
-                Ok(f) => match f.template {
-                    Some(tpl) => templates.push((m.media_id, tpl)),
-                    None => problems.push(format!("no face template for media {}", m.media_id)),
-                },
-            }
-            a.results_media.push(r);
-        }
-        if !problems.is_empty() {
-            fail(a, problems.join("; "));
-            return Ok(());
-        }
-        let mut pairs = Vec::new();
-        let mut per_media: BTreeMap<MediaId, f32> = BTreeMap::new();
-        for i in 0..templates.len() {
-            for j in i + 1..templates.len() {
-                let s = analyzer.similarity(&templates[i].1, &templates[j].1);
-                pairs.push(json!({"media_ids": [templates[i].0, templates[j].0], "confidence": s}));
-                for k in [i, j] {
-                    let e = per_media.entry(templates[k].0).or_insert(f32::MAX);
-                    *e = e.min(s);
-                }
-            }
-        }
-        let scores: Vec<f32> = pairs
-            .iter()
-            .filter_map(|p| p["confidence"].as_f64().map(|x| x as f32))
-            .collect();
-        let min = scores.iter().copied().fold(f32::MAX, f32::min);
-        let max = scores.iter().copied().fold(f32::MIN, f32::max);
-        for r in &mut a.results_media {
-            if let Some(s) = r.source_media_id.and_then(|id| per_media.get(&id)) {
-                r.results_data.insert("min_confidence".into(), json!(s));
-            }
-        }
-        a.results_data.insert("min_confidence".into(), json!(min));
-        a.results_data.insert("max_confidence".into(), json!(max));
-        a.results_data.insert("pairs".into(), Value::Array(pairs));
-        a.state = AnalysisState::Finished;
-        a.resolution_status = t.biometry_decision(min);
-        Ok(())
     }
 
     /// Writes the ended analysis if it is still PROCESSING in the store (false when another

@@ -209,20 +209,39 @@ impl App {
         Ok(user)
     }
 
-    /// Turns an access token into the calling [`Actor`], sliding the session's expiry forward.
-    pub async fn authenticate(&self, token: &str) -> Result<Actor> {
+    /// The live session and active user an access token names; reads only.
+    async fn verified_session(&self, token: &str) -> Result<(Session, StoredUser)> {
         let claims = self.tokens.verify(token, true)?;
-        let mut session = self.session(claims.sid).await?;
+        let session = self.session(claims.sid).await?;
         if session.user_id != claims.sub {
             return Err(Error::AuthInvalid(
                 "token does not match its session".into(),
             ));
         }
-        let now = now_secs();
-        if now >= session.expires_at {
+        if now_secs() >= session.expires_at {
             return Err(Error::AuthExpired);
         }
         let user = self.active_user(session.user_id).await?;
+        Ok((session, user))
+    }
+
+    /// Turns an access token into the calling [`Actor`] without writing anything: the expiry is
+    /// checked but not slid, and a refreshed pair does not retire the pair it replaced (the next
+    /// ordinary request does). For the Instant API, which must leave no trace.
+    pub async fn authenticate_read_only(&self, token: &str) -> Result<Actor> {
+        let (session, user) = self.verified_session(token).await?;
+        Ok(Actor {
+            user_id: user.user.user_id,
+            company_id: user.user.company_id,
+            role: user.user.user_type,
+            session_id: session.session_id,
+        })
+    }
+
+    /// Turns an access token into the calling [`Actor`], sliding the session's expiry forward.
+    pub async fn authenticate(&self, token: &str) -> Result<Actor> {
+        let (mut session, user) = self.verified_session(token).await?;
+        let now = now_secs();
         let ttl = if session.long_lived {
             self.config.session_longlive_ttl
         } else {

@@ -2,9 +2,12 @@
 //! [`Actor`](crate::domain::Actor) and applies the access rules before touching data.
 
 pub mod analyses;
+pub mod analyzer_slot;
 pub mod auth;
 pub mod companies;
+pub mod evaluate;
 pub mod folders;
+pub mod instant;
 pub mod media;
 pub mod metadata;
 pub mod repo;
@@ -25,6 +28,7 @@ use crate::domain::signing::UrlSigner;
 use crate::local::{FsBlobs, Redrive, SqliteQueue, SqliteStore};
 use crate::ports::{Blobs, Queue, Store};
 
+pub use analyzer_slot::AnalyzerSlot;
 pub use auth::Tokens;
 
 /// The services with their adapters, built once per process and shared by every request.
@@ -43,6 +47,8 @@ pub struct App {
     pub tokens: Tokens,
     /// Signs local file URLs (the embedded stand-in for S3 presigned GETs).
     pub file_signer: UrlSigner,
+    /// The face engine for synchronous analyses (Instant API, API Lite), once loaded.
+    pub analyzer: AnalyzerSlot,
 }
 
 /// One deployment's adapters for the ports.
@@ -180,6 +186,7 @@ impl App {
             webhook_queue: a.webhook_queue,
             webhook_dead_letters: a.webhook_dead_letters,
             file_signer,
+            analyzer: AnalyzerSlot::new(),
         });
         app.bootstrap_admin().await?;
         Ok(app)

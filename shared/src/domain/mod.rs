@@ -11,6 +11,7 @@ pub mod objects;
 pub mod role;
 pub mod signing;
 pub mod tags;
+pub mod template;
 pub mod webhook;
 
 pub use access::Actor;

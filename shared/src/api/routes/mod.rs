@@ -5,6 +5,7 @@ pub mod auth;
 pub mod companies;
 pub mod files;
 pub mod folders;
+pub mod instant;
 pub mod media;
 pub mod metadata;
 pub mod users;

@@ -1,0 +1,255 @@
+//! Running one analysis over chosen media: the engine's findings per media, the decisions by the
+//! thresholds, the analysis filled in. Persists nothing: the caller says where the media bytes
+//! come from ([`MediaBytes`]) and what to do with the best shots it gets back. The worker stores
+//! them as objects (`run_analysis`); the Instant API returns them inline.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::Result;
+use crate::domain::MediaId;
+use crate::domain::analysis::{
+    Analysis, AnalysisState, AnalysisType, ResultMedia, Thresholds, worst,
+};
+use crate::domain::objects::{Media, MediaType, Resolution};
+use crate::ports::{AnalyzeError, AnalyzeRequest, Analyzer, Blobs, FaceFindings};
+
+/// Where the bytes of a media come from.
+#[async_trait]
+pub trait MediaBytes: Send + Sync {
+    /// The bytes of media `m`.
+    async fn bytes(&self, m: &Media) -> Result<Bytes>;
+}
+
+/// Media read from the object store, under their object keys.
+pub struct StoredMedia<'a>(pub &'a dyn Blobs);
+
+#[async_trait]
+impl MediaBytes for StoredMedia<'_> {
+    async fn bytes(&self, m: &Media) -> Result<Bytes> {
+        Ok(self.0.get(&m.object_key()).await?)
+    }
+}
+
+/// Media held in memory (the Instant API's request), by id.
+#[async_trait]
+impl MediaBytes for HashMap<MediaId, Bytes> {
+    async fn bytes(&self, m: &Media) -> Result<Bytes> {
+        self.get(&m.media_id)
+            .cloned()
+            .ok_or(crate::Error::NotFound("media"))
+    }
+}
+
+/// The best frame of one media, as a JPEG, for the caller to store or return.
+#[derive(Debug, Clone)]
+pub struct BestShot {
+    pub media_id: MediaId,
+    pub jpeg: Bytes,
+}
+
+/// Fills `a` (results, decision, state, `engine`) by running `analyzer` over `media` (already
+/// narrowed to the analysis's eligible media) with `t`; returns the best shots it produced.
+pub async fn evaluate(
+    analyzer: &dyn Analyzer,
+    a: &mut Analysis,
+    media: &[Media],
+    source: &dyn MediaBytes,
+    t: &Thresholds,
+) -> Result<Vec<BestShot>> {
+    let started = std::time::Instant::now();
+    let mut shots = Vec::new();
+    match a.kind {
+        AnalysisType::Quality => run_quality(analyzer, a, media, source, t, &mut shots).await?,
+        AnalysisType::Biometry => run_biometry(analyzer, a, media, source, t).await?,
+        AnalysisType::Collection | AnalysisType::Documents => {
+            a.state = AnalysisState::Failed;
+            a.resolution_status = Resolution::Failed;
+            a.error_code = Some(2);
+            a.error_message = Some(format!("{} analyses are not realised", a.kind.as_str()));
+        }
+    }
+    a.engine = Some(json!({
+        "models": analyzer.info(),
+        "thresholds": t,
+        "processing_ms": started.elapsed().as_millis() as u64,
+    }));
+    Ok(shots)
+}
+
+/// Reads one media's bytes and runs the analyzer on them; the inner `Err` is the per-media reason.
+async fn findings(
+    analyzer: &dyn Analyzer,
+    m: &Media,
+    source: &dyn MediaBytes,
+    req: AnalyzeRequest,
+) -> Result<std::result::Result<FaceFindings, String>> {
+    let bytes = source.bytes(m).await?;
+    match analyzer.analyze(bytes, req).await {
+        Ok(f) if f.frames_with_face == 0 => Ok(Err(format!(
+            "no face found in media {} ({} frames analysed)",
+            m.media_id, f.frames
+        ))),
+        Ok(f) => Ok(Ok(f)),
+        Err(AnalyzeError::Undecodable(e)) => Ok(Err(format!("media {}: {e}", m.media_id))),
+        // Engine failures are deterministic for the same bytes: retrying the job would only
+        // delay the same answer, so the media gets the reason now.
+        Err(AnalyzeError::Engine(e)) => {
+            tracing::error!(media_id = %m.media_id, error = format!("{e:#}"), "engine failed on media");
+            Ok(Err(format!(
+                "media {} could not be analysed: {e}",
+                m.media_id
+            )))
+        }
+    }
+}
+
+async fn run_quality(
+    analyzer: &dyn Analyzer,
+    a: &mut Analysis,
+    media: &[Media],
+    source: &dyn MediaBytes,
+    t: &Thresholds,
+    shots: &mut Vec<BestShot>,
+) -> Result<()> {
+    let best_shot = a
+        .params
+        .get("extract_best_shot")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let req = AnalyzeRequest {
+        liveness: true,
+        template: false,
+        best_shot,
+    };
+    let mut decisions = Vec::new();
+    for m in media {
+        let mut r = ResultMedia::of(m.media_id);
+        match findings(analyzer, m, source, req).await? {
+            Err(reason) => {
+                // No face means no proof of liveness: the media is declined, with the reason.
+                r.error_message = Some(reason);
+                r.resolution_status = Some(Resolution::Declined);
+            }
+            Ok(f) => {
+                let score = f.confidence_spoofing.unwrap_or(1.0);
+                r.results_data
+                    .insert("confidence_spoofing".into(), json!(score));
+                r.results_data
+                    .insert("frames_analysed".into(), json!(f.frames));
+                r.results_data
+                    .insert("frames_with_face".into(), json!(f.frames_with_face));
+                r.results_data.insert(
+                    "frames_with_multiple_faces".into(),
+                    json!(f.frames_with_multiple_faces),
+                );
+                if m.media_type == MediaType::ImageFolder {
+                    r.results_data.insert(
+                        "note".into(),
+                        json!("a single photo cannot prove liveness the way a video can"),
+                    );
+                }
+                r.results_data.insert("evidence".into(), f.evidence.clone());
+                if let Some((frame, b)) = f.best_frame {
+                    r.results_data
+                        .insert("best_shot".into(), json!({"frame": frame, "box": b}));
+                }
+                if let Some(jpeg) = f.best_shot_jpeg {
+                    shots.push(BestShot {
+                        media_id: m.media_id,
+                        jpeg,
+                    });
+                }
+                r.resolution_status = Some(t.liveness_decision(score));
+            }
+        }
+        decisions.extend(r.resolution_status);
+        a.results_media.push(r);
+    }
+    a.state = AnalysisState::Finished;
+    // No selfie media: nothing to refuse (oz-api.md §3).
+    a.resolution_status = worst(decisions);
+    Ok(())
+}
+
+async fn run_biometry(
+    analyzer: &dyn Analyzer,
+    a: &mut Analysis,
+    media: &[Media],
+    source: &dyn MediaBytes,
+    t: &Thresholds,
+) -> Result<()> {
+    let req = AnalyzeRequest {
+        liveness: false,
+        template: true,
+        best_shot: false,
+    };
+    let fail = |a: &mut Analysis, msg: String| {
+        a.state = AnalysisState::Failed;
+        a.resolution_status = Resolution::Failed;
+        a.error_code = Some(4);
+        a.error_message = Some(msg);
+    };
+    if media.len() < 2 {
+        fail(
+            a,
+            format!(
+                "biometry needs at least 2 media with faces; this folder has {} eligible",
+                media.len()
+            ),
+        );
+        return Ok(());
+    }
+    let mut templates: Vec<(MediaId, Vec<f32>)> = Vec::new();
+    let mut problems = Vec::new();
+    for m in media {
+        let mut r = ResultMedia::of(m.media_id);
+        match findings(analyzer, m, source, req).await? {
+            Err(reason) => {
+                problems.push(reason.clone());
+                r.error_message = Some(reason);
+            }
+            Ok(f) => match f.template {
+                Some(tpl) => templates.push((m.media_id, tpl)),
+                None => problems.push(format!("no face template for media {}", m.media_id)),
+            },
+        }
+        a.results_media.push(r);
+    }
+    if !problems.is_empty() {
+        fail(a, problems.join("; "));
+        return Ok(());
+    }
+    let mut pairs = Vec::new();
+    let mut per_media: BTreeMap<MediaId, f32> = BTreeMap::new();
+    for i in 0..templates.len() {
+        for j in i + 1..templates.len() {
+            let s = analyzer.similarity(&templates[i].1, &templates[j].1);
+            pairs.push(json!({"media_ids": [templates[i].0, templates[j].0], "confidence": s}));
+            for k in [i, j] {
+                let e = per_media.entry(templates[k].0).or_insert(f32::MAX);
+                *e = e.min(s);
+            }
+        }
+    }
+    let scores: Vec<f32> = pairs
+        .iter()
+        .filter_map(|p| p["confidence"].as_f64().map(|x| x as f32))
+        .collect();
+    let min = scores.iter().copied().fold(f32::MAX, f32::min);
+    let max = scores.iter().copied().fold(f32::MIN, f32::max);
+    for r in &mut a.results_media {
+        if let Some(s) = r.source_media_id.and_then(|id| per_media.get(&id)) {
+            r.results_data.insert("min_confidence".into(), json!(s));
+        }
+    }
+    a.results_data.insert("min_confidence".into(), json!(min));
+    a.results_data.insert("max_confidence".into(), json!(max));
+    a.results_data.insert("pairs".into(), Value::Array(pairs));
+    a.state = AnalysisState::Finished;
+    a.resolution_status = t.biometry_decision(min);
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! The Instant API (`POST /api/instant/folders/`): a folder's media checked and analysed in
+//! memory, answered in the same response, and nothing written anywhere — no item, no object, no
+//! queued job. The caller is authenticated read-only ([`App::authenticate_read_only`]).
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+use super::App;
+use super::analyzer_slot::ENGINE_WAIT;
+use super::evaluate::{BestShot, evaluate};
+use super::media::Upload;
+use crate::domain::analysis::{Analysis, AnalysisState, eligible, roll_up};
+use crate::domain::clock::now;
+use crate::domain::objects::{Folder, FolderStatus, Media, MetaData, Resolution};
+use crate::domain::{Actor, AnalysisId, FolderId};
+use crate::{Error, Result};
+
+/// What an instant request produced: a folder that was never stored, its media, and each
+/// analysis with the best shots it made.
+#[derive(Debug)]
+pub struct InstantFolder {
+    pub folder: Folder,
+    pub media: Vec<Media>,
+    pub analyses: Vec<(Analysis, Vec<BestShot>)>,
+}
+
+impl App {
+    /// Checks `upload`'s media and runs its `payload.analyses` on them, synchronously, writing
+    /// nothing.
+    pub async fn instant_folder(&self, actor: &Actor, mut upload: Upload) -> Result<InstantFolder> {
+        let req = upload.analyses.take().ok_or_else(|| {
+            Error::InvalidStructure("payload.analyses is required: the analyses to run".into())
+        })?;
+        if req.resolution_endpoint.is_some() {
+            return Err(Error::invalid(
+                "the Instant API answers in its response; it sends no webhook",
+            ));
+        }
+        let kinds = self.check_analyses_request(actor, &req).await?;
+        let mut wanted = Vec::with_capacity(kinds.len());
+        for (r, kind) in req.analyses.into_iter().zip(kinds) {
+            // The media ids are made up by this request, so a client cannot name them
+            // beforehand; tags choose the media instead.
+            if r.source_media.is_some_and(|m| !m.is_empty()) {
+                return Err(Error::invalid(
+                    "source_media is not accepted by the Instant API: media ids are generated \
+                     per request; tag the media instead",
+                ));
+            }
+            wanted.push((kind, r.params.unwrap_or_default()));
+        }
+        if upload.files.is_empty() {
+            return Err(Error::invalid(
+                "the Instant API needs at least one media file",
+            ));
+        }
+        let t = now();
+        let mut folder = Folder {
+            folder_id: FolderId::new(),
+            company_id: actor.company_id,
+            user_id: actor.user_id,
+            resolution_status: FolderStatus::Processing,
+            system_resolution: Resolution::Processing,
+            meta_data: upload.folder_meta.clone().unwrap_or_default(),
+            technical_meta_data: MetaData::new(),
+            time_created: t,
+            time_updated: t,
+        };
+        let checked = self.prepare_media(&folder, upload).await?;
+        let analyzer = self.analyzer.get(ENGINE_WAIT).await?;
+        let mut bytes: HashMap<_, Bytes> = HashMap::with_capacity(checked.len());
+        let mut media = Vec::with_capacity(checked.len());
+        for m in checked {
+            bytes.insert(m.media.media_id, m.bytes);
+            media.push(m.media);
+        }
+        let thresholds = self.thresholds(actor.company_id).await?;
+        let group = AnalysisId::new();
+        let mut analyses = Vec::with_capacity(wanted.len());
+        for (kind, params) in wanted {
+            let mut a = Analysis {
+                analysis_id: AnalysisId::new(),
+                folder_id: folder.folder_id,
+                company_id: folder.company_id,
+                user_id: actor.user_id,
+                group_id: group,
+                kind,
+                state: AnalysisState::Processing,
+                resolution_status: Resolution::Processing,
+                source_media: Vec::new(),
+                results_media: Vec::new(),
+                results_data: MetaData::new(),
+                params,
+                error_code: None,
+                error_message: None,
+                engine: None,
+                resolution_endpoint: None,
+                meta_data: MetaData::new(),
+                technical_meta_data: MetaData::new(),
+                time_created: t,
+                time_updated: t,
+            };
+            let chosen: Vec<Media> = eligible(kind, &media).into_iter().cloned().collect();
+            let shots = evaluate(&*analyzer, &mut a, &chosen, &bytes, &thresholds).await?;
+            a.time_updated = now();
+            analyses.push((a, shots));
+        }
+        let ended: Vec<Analysis> = analyses.iter().map(|(a, _)| a.clone()).collect();
+        (folder.resolution_status, folder.system_resolution) = roll_up(&ended);
+        folder.time_updated = now();
+        tracing::info!(folder_id = %folder.folder_id, media = media.len(),
+            analyses = analyses.len(), resolution = ?folder.system_resolution, "instant folder analysed");
+        Ok(InstantFolder {
+            folder,
+            media,
+            analyses,
+        })
+    }
+}
