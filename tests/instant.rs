@@ -346,3 +346,62 @@ async fn an_expired_session_is_refused_without_a_write() {
     );
     assert_eq!(snapshot(&app).await.diff(&before), Vec::<String>::new());
 }
+
+/// Everything this test binary logs, at the most verbose level of our crates.
+fn captured_logs() -> std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
+    static LOGS: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
+        std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        let writer = move || Sink(sink.clone());
+        tracing_subscriber::fmt()
+            .with_env_filter("info,shared=trace,oz_api=trace,face_analyzer=trace")
+            .with_writer(writer)
+            .with_ansi(false)
+            .init();
+        buf
+    })
+    .clone()
+}
+
+struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_log_line_carries_the_media() {
+    let logs = captured_logs();
+    let app = spawn_app().await;
+    app.load_engine();
+    let (_, _, client) = client(&app).await;
+    let hanks = fixture("Tom_Hanks_54745.png");
+    let name = "private-selfie-5f1c2e.png";
+    let (s, f) = instant(
+        &app,
+        Some(&client),
+        vec![("selfie", name, hanks.clone(), &["photo_selfie"])],
+        &["quality"],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{f}");
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
+    // The capture works: the request and the analysis were logged.
+    assert!(text.contains("instant folder analysed"), "{text}");
+    let sha = f["media"][0]["technical_meta_data"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&hanks[..48]);
+    for secret in [name, sha.as_str(), &b64[..32]] {
+        assert!(!text.contains(secret), "the logs carry {secret:?}");
+    }
+}
