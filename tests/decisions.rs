@@ -161,9 +161,18 @@ async fn company_thresholds_and_the_operator_decision() {
     let a = finished(&app, &client, &started, "BIOMETRY").await;
     assert_eq!(a["resolution_status"], "OPERATOR_REQUIRED", "{a}");
     assert_eq!(a["engine"]["thresholds"]["operator_band"], 0.0);
-    let (_, folder_json) = app
-        .json(Method::GET, &format!("/api/folders/{fid}"), &client, None)
-        .await;
+    // The folder rolls up just after the analysis is written.
+    let mut folder_json = Value::Null;
+    for _ in 0..100 {
+        folder_json = app
+            .json(Method::GET, &format!("/api/folders/{fid}"), &client, None)
+            .await
+            .1;
+        if folder_json["system_resolution"] != "PROCESSING" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(folder_json["system_resolution"], "OPERATOR_REQUIRED");
 
     let id = a["analysis_id"].as_str().unwrap();
