@@ -168,6 +168,20 @@ fn start_server(data_dir: &std::path::Path) -> (Child, String, std::sync::mpsc::
     (child, addr, rx)
 }
 
+/// Logs in as the bootstrap ADMIN of the server at `addr`.
+async fn admin_token(http: &reqwest::Client, addr: &str) -> String {
+    let login: Value = http
+        .post(format!("http://{addr}/api/authorize/auth"))
+        .json(&json!({"credentials": {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["access_token"].as_str().unwrap().to_string()
+}
+
 /// Waits for a log line containing `needle`.
 fn wait_for_line(rx: &std::sync::mpsc::Receiver<String>, needle: &str) {
     loop {
@@ -187,16 +201,7 @@ async fn a_server_killed_mid_analysis_redoes_the_job_after_restart() {
     let mut server = Killed(server);
     let http = reqwest::Client::new();
     let url = |p: &str| format!("http://{addr}{p}");
-    let login = http
-        .post(url("/api/authorize/auth"))
-        .json(&json!({"credentials": {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let token = admin_token(&http, &addr).await;
     // A video keeps the worker busy for a while: the kill lands mid-analysis.
     let face = image::load_from_memory(&fixture("Tom_Hanks_54745.png"))
         .unwrap()
@@ -243,18 +248,7 @@ async fn a_server_killed_mid_analysis_redoes_the_job_after_restart() {
     let (server, addr, _logs) = start_server(dir.path());
     let _server = Killed(server);
     let url = |p: &str| format!("http://{addr}{p}");
-    let token = http
-        .post(url("/api/authorize/auth"))
-        .json(&json!({"credentials": {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = admin_token(&http, &addr).await;
     let mut folder = Value::Null;
     for _ in 0..600 {
         folder = http
