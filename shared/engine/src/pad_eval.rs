@@ -447,10 +447,10 @@ impl PadEvalReport {
             "\nattacks the fused decision accepts / bona fide it rejects:"
         );
         for c in &self.cases {
-            let wrong = match (&c.attack_type, c.fused.decision) {
-                (Some(_), Verdict::Live) | (None, Verdict::Attack) => true,
-                _ => false,
-            };
+            let wrong = matches!(
+                (&c.attack_type, c.fused.decision),
+                (Some(_), Verdict::Live) | (None, Verdict::Attack)
+            );
             if wrong {
                 let _ = writeln!(
                     s,

@@ -18,7 +18,8 @@
 //! One rule turns the absence of evidence into a vote: a video whose face neither moves enough
 //! for the planarity test nor shows any non-rigid motion is a *static presentation* (a print or
 //! a mask held still), attack score 0.5 at the deformation the planarity test needs rising to 1
-//! without any (`decline_static`).
+//! without any (`decline_static`). It needs tracks that held: when every track is lost (a
+//! head turning fast, heavy blur) the planarity test is simply inconclusive.
 //!
 //! Thresholds (in [`PadConfig`]) were set on a development split only — the live and replay
 //! clips of `selfie-turns-*.mp4` and synthetic hand-held prints of frames of the live clip —
@@ -283,6 +284,7 @@ pub fn assess(
         (Some(p), Some(m))
             if cfg.decline_static
                 && p.verdict == Verdict::Inconclusive
+                && p.pairs_measured > 0
                 && m.verdict == Verdict::Inconclusive
                 && m.frames >= 2 =>
         {

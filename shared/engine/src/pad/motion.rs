@@ -119,8 +119,8 @@ mod tests {
         for (k, i) in (42..48).enumerate() {
             p[i] = [70.0 + k as f32, 40.0];
         }
-        for i in 17..27 {
-            p[i][1] = 30.0;
+        for q in &mut p[17..27] {
+            q[1] = 30.0;
         }
         p[62] = [50.0, 70.0];
         p[66] = [50.0, 70.0 + mouth_gap];

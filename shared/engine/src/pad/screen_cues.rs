@@ -230,7 +230,7 @@ mod tests {
         // A dark bezel 4 px wide, 30 px outside the face box... well inside the 2.7× context.
         for y in 100..380u32 {
             for x in 180..460u32 {
-                let edge = x < 184 || x >= 456 || y < 104 || y >= 376;
+                let edge = !(184..456).contains(&x) || !(104..376).contains(&y);
                 if edge {
                     img.put_pixel(x, y, image::Rgb([10, 10, 10]));
                 }

@@ -52,19 +52,34 @@ impl Rng {
     }
 }
 
+/// Pose of the print relative to its rest position facing the camera.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PlanePose {
+    /// Rotation about the vertical axis, radians.
+    pub yaw: f64,
+    /// Rotation about the horizontal axis, radians.
+    pub pitch: f64,
+    /// In-plane rotation, radians.
+    pub roll: f64,
+    /// Horizontal shift, pixels.
+    pub tx: f64,
+    /// Vertical shift, pixels.
+    pub ty: f64,
+    /// Move towards the camera, fraction of the distance.
+    pub zoom: f64,
+}
+
 /// Homography of a `w × h` image lying on a plane at the camera's focal distance, after the
-/// plane is rotated by `yaw`, `pitch`, `roll` (radians) about its centre, shifted by
-/// `(tx, ty)` pixels and moved `zoom` (fraction) closer.
-pub fn plane_homography(
-    w: f64,
-    h: f64,
-    yaw: f64,
-    pitch: f64,
-    roll: f64,
-    tx: f64,
-    ty: f64,
-    zoom: f64,
-) -> Homography {
+/// plane is moved to `pose` (rotations about its centre).
+pub fn plane_homography(w: f64, h: f64, pose: &PlanePose) -> Homography {
+    let PlanePose {
+        yaw,
+        pitch,
+        roll,
+        tx,
+        ty,
+        zoom,
+    } = *pose;
     let f = w.max(h);
     let (cy, sy, cp, sp, cr, sr) = (
         yaw.cos(),
@@ -125,7 +140,15 @@ pub fn sway_homographies(w: u32, h: u32, n: usize, sway: &Sway, seed: u64) -> Ve
             let v: Vec<f64> = (0..6)
                 .map(|k| (1.0 - t).powi(2) * a[k] + 2.0 * t * (1.0 - t) * b[k] + t * t * c[k])
                 .collect();
-            plane_homography(w as f64, h as f64, v[0], v[1], v[2], v[3], v[4], v[5])
+            let pose = PlanePose {
+                yaw: v[0],
+                pitch: v[1],
+                roll: v[2],
+                tx: v[3],
+                ty: v[4],
+                zoom: v[5],
+            };
+            plane_homography(w as f64, h as f64, &pose)
         })
         .collect()
 }
@@ -171,7 +194,7 @@ mod tests {
 
     #[test]
     fn no_sway_is_the_identity() {
-        let h = plane_homography(640.0, 480.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        let h = plane_homography(640.0, 480.0, &PlanePose::default());
         let p = h.apply([100.0, 50.0]).unwrap();
         assert!((p[0] - 100.0).abs() < 1e-9 && (p[1] - 50.0).abs() < 1e-9);
         let img = RgbImage::from_fn(32, 24, |x, y| image::Rgb([x as u8 * 7, y as u8 * 9, 50]));

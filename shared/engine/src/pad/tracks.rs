@@ -6,8 +6,7 @@
 //! the first face (Shi–Tomasi), predicted into the next frame by the homography of the landmark
 //! motion (so large motion between sparse frames is not a problem), warped by that homography's
 //! local affine part, and refined by translation-only Lucas–Kanade on a 15×15 window. Tracks
-//! are followed frame to frame but always matched against the first frame's texture (so no drift
-//! accumulates), and dropped when the match is poor.
+//! are chained frame to frame and dropped when the match is poor.
 //!
 //! Everything runs on one grey region of interest shared by all frames (the union of the face
 //! boxes), resampled so that the inter-ocular distance is about [`TARGET_IOD`] pixels: an affine
@@ -23,14 +22,18 @@ use crate::sampling::{Affine, sample};
 pub const TARGET_IOD: f32 = 64.0;
 /// Half-width of the Lucas–Kanade window.
 const HALF: i32 = 9;
+/// Largest forward-backward error of a kept track, tracking-image pixels.
+const FB_MAX_PX: f32 = 0.3;
 /// Most points tracked.
 const MAX_POINTS: usize = 80;
 
-/// A grey image of the region of interest.
+/// A grey image of the region of interest, with its central-difference gradients.
 struct Gray {
     w: usize,
     h: usize,
     data: Vec<f32>,
+    gx: Vec<f32>,
+    gy: Vec<f32>,
 }
 
 impl Gray {
@@ -47,12 +50,42 @@ impl Gray {
         let bot = p(x0, y1) + (p(x1, y1) - p(x0, y1)) * fx;
         Some(top + (bot - top) * fy)
     }
+
+    /// Bilinear value and gradient at `(x, y)` (one set of weights for the three planes).
+    fn at3(&self, x: f32, y: f32) -> Option<(f32, f32, f32)> {
+        if x < 0.0 || y < 0.0 || x > (self.w - 1) as f32 || y > (self.h - 1) as f32 {
+            return None;
+        }
+        let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(self.w - 1), (y0 + 1).min(self.h - 1));
+        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let (w00, w01, w10, w11) = (
+            (1.0 - fx) * (1.0 - fy),
+            fx * (1.0 - fy),
+            (1.0 - fx) * fy,
+            fx * fy,
+        );
+        let (i00, i01, i10, i11) = (
+            y0 * self.w + x0,
+            y0 * self.w + x1,
+            y1 * self.w + x0,
+            y1 * self.w + x1,
+        );
+        let f = |p: &[f32]| w00 * p[i00] + w01 * p[i01] + w10 * p[i10] + w11 * p[i11];
+        Some((f(&self.data), f(&self.gx), f(&self.gy)))
+    }
 }
 
-/// 3×3 binomial blur: compression noise (blocking, ringing) otherwise dominates the gradients
-/// of smooth skin.
-fn blur(g: Gray) -> Gray {
-    let (w, h) = (g.w, g.h);
+/// 3×3 binomial blur of a `w × h` grey image (compression noise — blocking, ringing —
+/// otherwise dominates the gradients of smooth skin), with its gradients.
+fn blur(src: Vec<f32>, w: usize, h: usize) -> Gray {
+    let g = Gray {
+        w,
+        h,
+        data: src,
+        gx: Vec::new(),
+        gy: Vec::new(),
+    };
     let mut tmp = vec![0f32; w * h];
     for y in 0..h {
         for x in 0..w {
@@ -68,7 +101,16 @@ fn blur(g: Gray) -> Gray {
             data[y * w + x] = 0.25 * tmp[u * w + x] + 0.5 * tmp[y * w + x] + 0.25 * tmp[d * w + x];
         }
     }
-    Gray { w, h, data }
+    let (mut gx, mut gy) = (vec![0f32; w * h], vec![0f32; w * h]);
+    for y in 0..h {
+        let (u, d) = (y.saturating_sub(1), (y + 1).min(h - 1));
+        for x in 0..w {
+            let (l, r) = (x.saturating_sub(1), (x + 1).min(w - 1));
+            gx[y * w + x] = (data[y * w + r] - data[y * w + l]) / 2.0;
+            gy[y * w + x] = (data[d * w + x] - data[u * w + x]) / 2.0;
+        }
+    }
+    Gray { w, h, data, gx, gy }
 }
 
 /// Point tracks over the frames, in tracking-image pixels, and the scale of each frame's face.
@@ -109,7 +151,7 @@ fn corners(g: &Gray, area: [f32; 4]) -> Vec<[f32; 2]> {
         }
     }
     cand.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let floor = cand.first().map_or(0.0, |c| c.0 * 0.1).max(1.0);
+    let floor = cand.first().map_or(0.0, |c| c.0 * 0.02).max(1.0);
     let mut out: Vec<[f32; 2]> = Vec::new();
     for (e, p) in cand {
         if e < floor || out.len() >= MAX_POINTS {
@@ -146,9 +188,7 @@ fn track_point(a: &Gray, b: &Gray, p: [f32; 2], guess: [f32; 2], m: [f32; 4]) ->
         for &(dx, dy, t) in &tmpl {
             let x = u[0] + m[0] * dx + m[1] * dy;
             let y = u[1] + m[2] * dx + m[3] * dy;
-            let v = b.at(x, y)?;
-            let gx = (b.at(x + 1.0, y)? - b.at(x - 1.0, y)?) / 2.0;
-            let gy = (b.at(x, y + 1.0)? - b.at(x, y - 1.0)?) / 2.0;
+            let (v, gx, gy) = b.at3(x, y)?;
             let d = t - v;
             gxx += gx * gx;
             gyy += gy * gy;
@@ -226,11 +266,7 @@ pub fn track(frames: &[&RgbImage], landmarks: &[Option<&[[f32; 2]]>]) -> Tracks 
                     h as u32,
                 );
                 let p = sample(frames[i], &map, w as u32, h as u32);
-                blur(Gray {
-                    w,
-                    h,
-                    data: p.gray(),
-                })
+                blur(p.gray(), w, h)
             })
         })
         .collect();
@@ -265,37 +301,45 @@ pub fn track(frames: &[&RgbImage], landmarks: &[Option<&[[f32; 2]]>]) -> Tracks 
     for (k, s) in seeds.iter().enumerate() {
         points[first][k] = Some([s[0] as f64, s[1] as f64]);
     }
-    // Every frame is matched against the first face's texture (no drift accumulates along the
-    // chain); the guess is the previous position carried by the landmark motion, the template
-    // warp the local affine part of the landmark homography from the first frame.
-    let a = grays[first].as_ref().unwrap();
-    let l_first = lm_roi[first].as_ref().unwrap();
+    // Tracks are chained: each frame is matched against the previous one (a turning head
+    // changes its texture too much for a match against the first frame, which would keep only
+    // the flattest patches and understate parallax). The guess and the template warp come
+    // from the homography of the landmark motion between the two frames.
     for pair in with_face.windows(2) {
         let (i, j) = (pair[0], pair[1]);
-        let b = grays[j].as_ref().unwrap();
-        let l_j = lm_roi[j].as_ref().unwrap();
-        let step = fit_homography(lm_roi[i].as_ref().unwrap(), l_j).unwrap_or(Homography::IDENTITY);
-        let whole = fit_homography(l_first, l_j).unwrap_or(Homography::IDENTITY);
-        for k in 0..seeds.len() {
-            let (Some(p), Some(prev)) = (points[first][k], points[i][k]) else {
-                continue;
-            };
-            let (Some(g), Some(c), Some(cx), Some(cy)) = (
-                step.apply(prev),
-                whole.apply(p),
-                whole.apply([p[0] + 1.0, p[1]]),
-                whole.apply([p[0], p[1] + 1.0]),
+        let (a, b) = (grays[i].as_ref().unwrap(), grays[j].as_ref().unwrap());
+        let hm = fit_homography(lm_roi[i].as_ref().unwrap(), lm_roi[j].as_ref().unwrap())
+            .unwrap_or(Homography::IDENTITY);
+        let (before, after) = points.split_at_mut(j);
+        for (from, to) in before[i].iter().zip(after[0].iter_mut()) {
+            let Some(p) = *from else { continue };
+            let (Some(g), Some(gx), Some(gy)) = (
+                hm.apply(p),
+                hm.apply([p[0] + 1.0, p[1]]),
+                hm.apply([p[0], p[1] + 1.0]),
             ) else {
                 continue;
             };
             let m = [
-                (cx[0] - c[0]) as f32,
-                (cy[0] - c[0]) as f32,
-                (cx[1] - c[1]) as f32,
-                (cy[1] - c[1]) as f32,
+                (gx[0] - g[0]) as f32,
+                (gy[0] - g[0]) as f32,
+                (gx[1] - g[1]) as f32,
+                (gy[1] - g[1]) as f32,
             ];
             let pf = [p[0] as f32, p[1] as f32];
-            points[j][k] = track_point(a, b, pf, [g[0] as f32, g[1] as f32], m)
+            let det = m[0] * m[3] - m[1] * m[2];
+            if det.abs() < 1e-3 {
+                continue;
+            }
+            let m_inv = [m[3] / det, -m[1] / det, -m[2] / det, m[0] / det];
+            // Forward-backward check: a track that does not come back to where it started
+            // drifted (smooth skin under compression noise, an occlusion) and is dropped.
+            *to = track_point(a, b, pf, [g[0] as f32, g[1] as f32], m)
+                .filter(|q| {
+                    track_point(b, a, *q, pf, m_inv).is_some_and(|r| {
+                        (r[0] - pf[0]).powi(2) + (r[1] - pf[1]).powi(2) < FB_MAX_PX * FB_MAX_PX
+                    })
+                })
                 .map(|q| [q[0] as f64, q[1] as f64]);
         }
     }
