@@ -104,6 +104,8 @@ fn photo_keeps_cnn_and_screen_cues_and_says_it_cannot_prove_liveness() {
         a.notes
     );
     assert!(a.confidence_spoofing >= a.cnn.unwrap().score);
+    // A genuine photo stays accepted (the quality analysis' API test relies on it).
+    assert_eq!(a.decision, Verdict::Live, "{a:?}");
 }
 
 fn shared_clips(name: &str) -> Option<Vec<Vec<RgbImage>>> {
@@ -136,4 +138,27 @@ fn real_phone_replay_is_declined_in_every_clip() {
         let a = assess_frames(&e, clip);
         assert_eq!(a.decision, Verdict::Attack, "clip {i}: {a:?}");
     }
+}
+
+/// What the quality analysis does with an upload: [`DEFAULT_FRAMES`] frames over the whole
+/// video (21 s here, so the frames are ≈3 s apart and tracks rarely survive a turn).
+fn whole_video(name: &str) -> Option<PadAssessment> {
+    let bytes = std::fs::read(shared_data()?.join("video").join(name)).ok()?;
+    let e = engine();
+    let decoded =
+        media_decode::decode(&bytes, &limits(&e), Sampling::Evenly(DEFAULT_FRAMES)).unwrap();
+    let media = e.analyze_frames(&decoded.frames).unwrap();
+    Some(assess_media(&decoded.frames, &media, &PadConfig::default()))
+}
+
+#[test]
+fn whole_live_video_passes_and_whole_replay_is_declined() {
+    let (Some(live), Some(replay)) = (
+        whole_video("selfie-turns-live.mp4"),
+        whole_video("selfie-turns-replay-attack.mp4"),
+    ) else {
+        return;
+    };
+    assert_eq!(live.decision, Verdict::Live, "{live:?}");
+    assert_eq!(replay.decision, Verdict::Attack, "{replay:?}");
 }
