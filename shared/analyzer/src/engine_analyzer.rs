@@ -1,5 +1,7 @@
 //! [`Analyzer`] on the face engine: decode (bounded), sample frames evenly, detect, score
-//! liveness, embed, pick the best shot, on a blocking thread.
+//! liveness, embed, pick the best shot, on a blocking thread. `confidence_spoofing` is the
+//! engine's multi-signal PAD fusion (`face_engine::pad`); every signal's value and verdict goes
+//! into the evidence under `pad`.
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -66,6 +68,14 @@ fn analyze_blocking(
             }
             other => AnalyzeError::Engine(anyhow::Error::new(other)),
         })?;
+    // PAD tracks points across frames (~55 ms per video): only worth it when liveness is asked.
+    let pad = req.liveness.then(|| {
+        face_engine::pad::assess_media(
+            &decoded.frames,
+            &ma,
+            &face_engine::pad::PadConfig::default(),
+        )
+    });
     let best = ma.best_shot;
     let best_shot_jpeg = match best.filter(|_| req.best_shot) {
         Some(b) => decoded
@@ -91,12 +101,17 @@ fn analyze_blocking(
         frames: ma.frames.len(),
         frames_with_face: ma.frames_with_face,
         frames_with_multiple_faces: ma.frames_with_multiple_faces,
-        confidence_spoofing: ma.spoof.as_ref().map(|s| s.score).filter(|_| req.liveness),
+        confidence_spoofing: ma
+            .spoof
+            .as_ref()
+            .and(pad.as_ref())
+            .map(|p| p.confidence_spoofing),
         template: ma.embedding.map(|e| e.0).filter(|_| req.template),
         best_frame: best.map(|b| (b.frame_index, [b.bbox.x1, b.bbox.y1, b.bbox.x2, b.bbox.y2])),
         best_shot_jpeg,
         evidence: json!({
             "spoof_fusion": ma.spoof,
+            "pad": pad,
             "frames": per_frame,
             "engine_ms": ma.total_ms,
         }),

@@ -297,6 +297,10 @@ pub struct EvalReport {
     pub verification: Option<VerificationReport>,
     /// Anti-spoofing on `spoof-samples` and `pad` (absent when the folders are missing).
     pub pad: Option<PadReport>,
+    /// Single-frame baseline vs fused multi-signal PAD on photos, video clips and synthetic
+    /// hand-held prints (absent when the folders are missing).
+    #[serde(default)]
+    pub pad_fusion: Option<crate::pad_eval::PadEvalReport>,
     /// Wall time, seconds.
     pub seconds: f64,
 }
@@ -366,11 +370,14 @@ pub fn evaluate(engine: &Engine, data_dir: &Path) -> anyhow::Result<EvalReport> 
     let start = Instant::now();
     let verification = evaluate_verification(engine, &data_dir.join("faces-deepface"))?;
     let pad = evaluate_pad(engine, data_dir)?;
+    let pad_fusion =
+        crate::pad_eval::evaluate_pad_fusion(engine, data_dir, &crate::pad::PadConfig::default())?;
     Ok(EvalReport {
         data_dir: data_dir.to_path_buf(),
         engine: engine.info().clone(),
         verification,
         pad,
+        pad_fusion,
         seconds: start.elapsed().as_secs_f64(),
     })
 }
@@ -700,6 +707,9 @@ impl EvalReport {
                     );
                 }
             }
+        }
+        if let Some(f) = &self.pad_fusion {
+            s.push_str(&f.to_table());
         }
         s
     }

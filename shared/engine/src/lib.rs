@@ -20,6 +20,8 @@ pub mod landmarks;
 pub mod liveness;
 pub mod media;
 pub mod model;
+pub mod pad;
+pub mod pad_eval;
 pub mod pose;
 pub mod sampling;
 

@@ -1,0 +1,351 @@
+//! Fusion of the PAD signals into `confidence_spoofing`.
+//!
+//! Model (version [`FUSION_VERSION`]): every signal that can vote for an attack maps its value
+//! to an attack score in 0..1 that is 0.5 exactly at its threshold (a logistic of the distance
+//! to the threshold; the CNN's own spoof score for `fr_liveness`), and the fused score is the
+//! **maximum** of the attack scores of the signals that reached a verdict. A presentation is an
+//! attack when that maximum exceeds 0.5, i.e. when any signal is past its threshold.
+//!
+//! Why a max rule and not a weighted sum: the signals catch different attacks (the CNN and the
+//! moiré catch screens, the planarity test catches prints and cut-outs moved in front of the
+//! camera, whose texture the CNN accepts), so an attack is usually visible to one signal only;
+//! averaging would dilute exactly that one. The moiré measure and the colour statistics are
+//! reported but do not vote (see [`ScreenSignal`]). Signals that can only support liveness
+//! (non-rigid motion, pulse) are reported and never lower the score: with eight frames over
+//! three seconds their absence is common on live faces, and their presence is possible on worn
+//! masks with eye holes.
+//!
+//! One rule turns the absence of evidence into a vote: a video whose face neither moves enough
+//! for the planarity test nor shows any non-rigid motion is a *static presentation* (a print or
+//! a mask held still), attack score 0.5 at the deformation the planarity test needs rising to 1
+//! without any (`decline_static`). It needs tracks that held: when every track is lost (a
+//! head turning fast, heavy blur) the planarity test is simply inconclusive.
+//!
+//! Thresholds (in [`PadConfig`]) were set on a development split only — the live and replay
+//! clips of `selfie-turns-*.mp4` and synthetic hand-held prints of frames of the live clip —
+//! and then evaluated unchanged on the held-out clips and photos (`face_engine::pad_eval`).
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use super::Verdict;
+use super::motion::{MotionConfig, MotionSample, NonRigidMotion, non_rigid_motion};
+use super::parallax::{Parallax, ParallaxConfig, landmark_tracks, parallax};
+use super::rppg::{Pulse, RppgConfig, pulse};
+use super::screen_cues::{FrameCues, frame_cues};
+use super::tracks::track;
+use crate::engine::FrameAnalysis;
+use crate::liveness::fuse_spoof_scores;
+
+/// Version of the fusion model and its thresholds, recorded in every result.
+pub const FUSION_VERSION: &str = "pad-fusion-1 (max of per-signal attack scores; 2026-11-26)";
+
+/// Thresholds of the screen cues.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScreenConfig {
+    /// Share of a side a straight edge must span to count as framing.
+    pub framing_min_coverage: f32,
+    /// Sides with framing edges that make a frame look framed.
+    pub framing_min_sides: u8,
+    /// Share of frames that must look framed.
+    pub framing_min_frames: f32,
+}
+
+impl Default for ScreenConfig {
+    fn default() -> Self {
+        ScreenConfig {
+            framing_min_coverage: 0.85,
+            framing_min_sides: 3,
+            framing_min_frames: 0.5,
+        }
+    }
+}
+
+/// Every knob of the PAD fusion.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PadConfig {
+    /// Threshold on the fused CNN spoof score (and on the fused `confidence_spoofing`).
+    pub threshold: f32,
+    /// Planarity test on the texture tracks (votes).
+    pub parallax: ParallaxConfig,
+    /// Planarity test on the landmarks (reported only: landmark jitter is as large as the
+    /// perspective change of a tilted print, see [`super::tracks`]).
+    pub landmark_parallax: ParallaxConfig,
+    /// Non-rigid motion.
+    pub motion: MotionConfig,
+    /// Screen cues.
+    pub screen: ScreenConfig,
+    /// Pulse.
+    pub rppg: RppgConfig,
+    /// Decline a video whose face neither changes shape enough for the planarity test nor
+    /// shows non-rigid motion (a print or a mask held still). Costs bona fide users who stay
+    /// perfectly still and expressionless for the whole clip.
+    pub decline_static: bool,
+}
+
+impl Default for PadConfig {
+    fn default() -> Self {
+        PadConfig {
+            threshold: crate::liveness::DEFAULT_SPOOF_THRESHOLD,
+            parallax: ParallaxConfig::default(),
+            landmark_parallax: ParallaxConfig::landmarks(),
+            motion: MotionConfig::default(),
+            screen: ScreenConfig::default(),
+            rppg: RppgConfig::default(),
+            decline_static: true,
+        }
+    }
+}
+
+/// The single-frame CNN fused over frames.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CnnSignal {
+    /// Frames scored.
+    pub frames: usize,
+    /// Upper quartile of the per-frame spoof scores (the attack score of this signal).
+    pub score: f32,
+    /// Verdict at the threshold.
+    pub verdict: Verdict,
+}
+
+/// Screen cues fused over frames.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreenSignal {
+    /// Frames measured.
+    pub frames: usize,
+    /// Median moiré measure (reported only: compressed low-resolution live video scores higher
+    /// than the development replays, so it does not vote).
+    pub moire: f32,
+    /// Share of frames with framing edges on at least `framing_min_sides` sides.
+    pub framed_frames: f32,
+    /// Median saturation spread on the face (reported only).
+    pub saturation_std: f32,
+    /// Median share of clipped highlights on the face (reported only).
+    pub clipped_highlights: f32,
+    /// Attack score of the framing rule.
+    pub attack_score: f32,
+    /// Verdict of the cues.
+    pub verdict: Verdict,
+    /// Per-frame values.
+    pub per_frame: Vec<FrameCues>,
+}
+
+/// The PAD decision with every signal's value and verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PadAssessment {
+    /// Fusion model version.
+    pub version: String,
+    /// `photo` (one frame) or `video` (several).
+    pub media: String,
+    /// Fused `confidence_spoofing` 0..1.
+    pub confidence_spoofing: f32,
+    /// `attack` when `confidence_spoofing > threshold`, else `live`; `inconclusive` without a face.
+    pub decision: Verdict,
+    /// Signal with the highest attack score.
+    pub deciding_signal: Option<String>,
+    /// Single-frame CNN.
+    pub cnn: Option<CnnSignal>,
+    /// Planarity of the texture tracks (videos only).
+    pub parallax: Option<Parallax>,
+    /// Planarity of the landmarks (videos only; reported, does not vote).
+    pub landmark_parallax: Option<Parallax>,
+    /// Non-rigid motion (videos only).
+    pub non_rigid_motion: Option<NonRigidMotion>,
+    /// Screen cues.
+    pub screen: Option<ScreenSignal>,
+    /// Pulse (videos only).
+    pub pulse: Option<Pulse>,
+    /// Caveats, e.g. that a photo cannot prove liveness.
+    pub notes: Vec<String>,
+    /// Thresholds in force.
+    pub config: PadConfig,
+}
+
+fn median(v: &mut [f32]) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f32::total_cmp);
+    v[v.len() / 2]
+}
+
+fn screen_signal(
+    frames: &[(&RgbImage, &FrameAnalysis)],
+    cfg: &ScreenConfig,
+) -> Option<ScreenSignal> {
+    let per_frame: Vec<FrameCues> = frames
+        .iter()
+        .filter_map(|(img, a)| {
+            a.face
+                .as_ref()
+                .map(|f| frame_cues(img, &f.detection.bbox, cfg.framing_min_coverage))
+        })
+        .collect();
+    if per_frame.is_empty() {
+        return None;
+    }
+    let n = per_frame.len();
+    let moire = median(&mut per_frame.iter().map(|c| c.moire).collect::<Vec<_>>());
+    let framed = per_frame
+        .iter()
+        .filter(|c| c.framing_sides >= cfg.framing_min_sides)
+        .count() as f32
+        / n as f32;
+    // The framing rule is a count, not a continuous measure: 0.5 ± the distance of the framed
+    // share from its threshold.
+    let framing_score = (0.5 + (framed - cfg.framing_min_frames)).clamp(0.0, 1.0);
+    let framing_score = if framed >= cfg.framing_min_frames {
+        framing_score.max(0.51)
+    } else {
+        framing_score.min(0.49)
+    };
+    let attack_score = framing_score;
+    Some(ScreenSignal {
+        frames: n,
+        moire,
+        framed_frames: framed,
+        saturation_std: median(
+            &mut per_frame
+                .iter()
+                .map(|c| c.saturation_std)
+                .collect::<Vec<_>>(),
+        ),
+        clipped_highlights: median(
+            &mut per_frame
+                .iter()
+                .map(|c| c.clipped_highlights)
+                .collect::<Vec<_>>(),
+        ),
+        attack_score,
+        verdict: if attack_score > 0.5 {
+            Verdict::Attack
+        } else {
+            Verdict::Live
+        },
+        per_frame,
+    })
+}
+
+/// Assesses a photo (one frame) or a video / shot set (several frames in time order).
+///
+/// `frames[i]` is the image analysed in `analyses[i]` (as returned by
+/// [`crate::Engine::analyze_frames`], which must have run with liveness and signals);
+/// `colour_samples` are optional `(seconds, mean skin RGB)` samples for the pulse, e.g. from
+/// [`super::rppg::skin_mean`] on extra decoded frames (none: the pulse is reported as not
+/// evaluated).
+pub fn assess(
+    frames: &[&RgbImage],
+    analyses: &[&FrameAnalysis],
+    colour_samples: &[(f64, [f32; 3])],
+    cfg: &PadConfig,
+) -> PadAssessment {
+    let video = frames.len() > 1;
+    let pairs: Vec<(&RgbImage, &FrameAnalysis)> = frames
+        .iter()
+        .copied()
+        .zip(analyses.iter().copied())
+        .collect();
+    let faces: Vec<_> = analyses.iter().filter_map(|a| a.face.as_ref()).collect();
+    let spoof: Vec<f32> = faces.iter().filter_map(|f| f.spoof_score).collect();
+    let cnn = fuse_spoof_scores(&spoof, cfg.threshold).map(|f| CnnSignal {
+        frames: f.frames,
+        score: f.score,
+        verdict: if f.score > cfg.threshold {
+            Verdict::Attack
+        } else {
+            Verdict::Live
+        },
+    });
+    let screen = screen_signal(&pairs, &cfg.screen);
+    let (par, par_lm, motion, pulse_sig) = if video {
+        let lms: Vec<Option<&[[f32; 2]]>> = analyses
+            .iter()
+            .map(|a| a.face.as_ref().map(|f| f.landmarks.points.as_slice()))
+            .collect();
+        let samples: Vec<MotionSample> = faces
+            .iter()
+            .map(|f| MotionSample {
+                landmarks: &f.landmarks.points,
+                eyes_closed: f.eyes.map(|e| (e.left_closed, e.right_closed)),
+                mouth_open_ratio: f.mouth_open_ratio,
+            })
+            .collect();
+        (
+            Some(parallax(&track(frames, &lms), &cfg.parallax)),
+            Some(parallax(&landmark_tracks(&lms), &cfg.landmark_parallax)),
+            Some(non_rigid_motion(&samples, &cfg.motion)),
+            Some(pulse(colour_samples, &cfg.rppg)),
+        )
+    } else {
+        (None, None, None, None)
+    };
+    // Static presentation: 0.5 at the deformation the planarity test needs, 1 without any.
+    let static_score = match (&par, &motion) {
+        (Some(p), Some(m))
+            if cfg.decline_static
+                && p.verdict == Verdict::Inconclusive
+                && p.pairs_measured > 0
+                && m.verdict == Verdict::Inconclusive
+                && m.frames >= 2 =>
+        {
+            Some(1.0 - 0.5 * (p.max_deformation / cfg.parallax.min_deformation).min(1.0))
+        }
+        _ => None,
+    };
+    let votes: Vec<(&str, f32)> = [
+        cnn.as_ref().map(|c| ("cnn", c.score)),
+        static_score.map(|s| ("static_presentation", s)),
+        par.as_ref()
+            .and_then(|p| p.attack_score.map(|s| ("parallax", s))),
+        screen.as_ref().map(|s| ("screen_cues", s.attack_score)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let top = votes.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1));
+    let confidence_spoofing = top.map_or(0.0, |t| t.1);
+    let decision = match (&cnn, confidence_spoofing > cfg.threshold) {
+        (None, _) => Verdict::Inconclusive,
+        (_, true) => Verdict::Attack,
+        (_, false) => Verdict::Live,
+    };
+    let mut notes = Vec::new();
+    if !video {
+        notes.push(
+            "single photo: anti-spoofing CNN and screen/print cues only; a photo cannot show \
+             parallax, facial motion or a pulse, so it cannot prove liveness the way a video can \
+             (worn masks and good prints are not detectable from one photo)"
+                .to_string(),
+        );
+    } else if static_score.is_some() {
+        notes.push(
+            "static presentation: too little head motion to test planarity and no blink, mouth \
+             or brow movement"
+                .to_string(),
+        );
+    } else if par
+        .as_ref()
+        .is_some_and(|p| p.verdict == Verdict::Inconclusive)
+    {
+        notes.push(
+            "too little head motion to test planarity: judged by the CNN, the screen cues and \
+             the facial motion seen"
+                .to_string(),
+        );
+    }
+    PadAssessment {
+        version: FUSION_VERSION.to_string(),
+        media: if video { "video" } else { "photo" }.to_string(),
+        confidence_spoofing,
+        decision,
+        deciding_signal: top.map(|t| t.0.to_string()),
+        cnn,
+        parallax: par,
+        landmark_parallax: par_lm,
+        non_rigid_motion: motion,
+        screen,
+        pulse: pulse_sig,
+        notes,
+        config: *cfg,
+    }
+}
