@@ -24,6 +24,7 @@ const MIN_ROWS_PER_TASK: usize = 4096;
 ///
 /// Searches take `&self`: share the index behind an `RwLock` / `Arc` and mutate it under the
 /// write lock.
+#[derive(Clone)]
 pub struct FlatIndex<K> {
     dim: usize,
     data: Vec<i8>,
