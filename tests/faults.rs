@@ -45,6 +45,10 @@ impl Analyzer for Panicky {
     fn similarity(&self, a: &[f32], b: &[f32]) -> f32 {
         self.inner.similarity(a, b)
     }
+
+    fn calibrated(&self, cosine: f32) -> f32 {
+        self.inner.calibrated(cosine)
+    }
 }
 
 fn engine() -> Arc<dyn Analyzer> {

@@ -31,6 +31,7 @@ fn function_of(file: &str) -> Option<Function> {
         Some("auth") => Some(Function::Auth),
         Some("admin") => Some(Function::Admin),
         Some("folders") => Some(Function::Folders),
+        Some("collections") => Some(Function::Collections),
         Some("instant") => Some(Function::Instant),
         Some("lite") => Some(Function::Lite),
         Some("uploads" | "worker" | "deadletters" | "webhooks") => None,

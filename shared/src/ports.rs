@@ -269,4 +269,6 @@ pub trait Analyzer: Send + Sync {
     ) -> Result<FaceFindings, AnalyzeError>;
     /// Calibrated similarity in [0, 1] of two templates (1 = same person).
     fn similarity(&self, a: &[f32], b: &[f32]) -> f32;
+    /// The calibrated similarity of a cosine between two templates (what 1:N search returns).
+    fn calibrated(&self, cosine: f32) -> f32;
 }

@@ -51,3 +51,48 @@ pub fn engine() -> Arc<face_analyzer::EngineAnalyzer> {
         })
         .clone()
 }
+
+/// Photos of the different people of the group photo `t1.jpg`, one face each: every detected
+/// face cropped with a margin of one face width, as PNG.
+pub fn group_faces() -> Vec<Vec<u8>> {
+    let img = image::load_from_memory(&fixture("t1.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let found = engine().engine().detect(&img).unwrap();
+    let mut out = Vec::new();
+    for d in found.faces() {
+        let b = &d.bbox;
+        let (w, h) = (b.x2 - b.x1, b.y2 - b.y1);
+        let x = (b.x1 - w).max(0.0) as u32;
+        let y = (b.y1 - h).max(0.0) as u32;
+        let cw = ((3.0 * w) as u32).min(img.width() - x);
+        let ch = ((3.0 * h) as u32).min(img.height() - y);
+        let crop = image::imageops::crop_imm(&img, x, y, cw, ch).to_image();
+        let mut png = std::io::Cursor::new(Vec::new());
+        crop.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        out.push(png.into_inner());
+    }
+    out
+}
+
+/// Another photo of the same face: mirrored, enlarged by a quarter, brighter, JPEG.
+pub fn another_photo_of(bytes: &[u8]) -> Vec<u8> {
+    let img = image::load_from_memory(bytes).unwrap().to_rgb8();
+    let (w, h) = img.dimensions();
+    let mut big = image::imageops::resize(
+        &image::imageops::flip_horizontal(&img),
+        w * 5 / 4,
+        h * 5 / 4,
+        image::imageops::CatmullRom,
+    );
+    for p in big.pixels_mut() {
+        for c in &mut p.0 {
+            *c = (*c as f32 * 1.12 + 6.0).min(255.0) as u8;
+        }
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&big)
+        .unwrap();
+    out.into_inner()
+}

@@ -30,6 +30,11 @@ impl EngineAnalyzer {
         }
     }
 
+    /// The wrapped engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// Loads the models from `OZ_MODELS_DIR` (or `models/`) on a blocking thread.
     pub async fn load() -> anyhow::Result<Self> {
         let engine = tokio::task::spawn_blocking(Engine::from_env)
@@ -142,5 +147,9 @@ impl Analyzer for EngineAnalyzer {
                 &Embedding::from_raw(b.to_vec()),
             )
             .score
+    }
+
+    fn calibrated(&self, cosine: f32) -> f32 {
+        face_engine::calibration::calibrated_score(cosine)
     }
 }

@@ -11,8 +11,26 @@ use super::extract::json_error;
 use crate::app::media::{Upload, UploadFile};
 use crate::{App, Error, Result};
 
-/// A parsed multipart upload.
-pub struct MultipartUpload(pub Upload);
+/// A parsed multipart upload: folder media ([`Upload`]) unless another shape is named.
+pub struct MultipartUpload<T = Upload>(pub T);
+
+/// What an upload's file parts and `payload` part turn into.
+pub trait FromParts: Sized {
+    /// Builds the value, checking the payload's fields.
+    fn from_parts(files: Vec<UploadFile>, payload: Option<serde_json::Value>) -> Result<Self>;
+}
+
+impl FromParts for Upload {
+    fn from_parts(files: Vec<UploadFile>, payload: Option<serde_json::Value>) -> Result<Self> {
+        Upload::new(files, payload)
+    }
+}
+
+impl FromParts for crate::app::collections::PersonUpload {
+    fn from_parts(files: Vec<UploadFile>, payload: Option<serde_json::Value>) -> Result<Self> {
+        Self::new(files, payload)
+    }
+}
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
     if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -22,7 +40,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
     }
 }
 
-impl FromRequest<Arc<App>> for MultipartUpload {
+impl<T: FromParts> FromRequest<Arc<App>> for MultipartUpload<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self> {
@@ -89,6 +107,6 @@ impl FromRequest<Arc<App>> for MultipartUpload {
                 });
             }
         }
-        Upload::new(files, payload).map(MultipartUpload)
+        T::from_parts(files, payload).map(MultipartUpload)
     }
 }

@@ -15,7 +15,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 
 use super::error::{error_response, method_not_allowed, unknown_path};
-use super::routes::{analyses, auth, companies, files, folders, instant, media, metadata, users};
+use super::routes::{
+    analyses, auth, collections, companies, files, folders, instant, media, metadata, users,
+};
 use crate::{App, Error};
 
 /// A Lambda function of the API; the local server mounts all of them.
@@ -27,6 +29,8 @@ pub enum Function {
     Admin,
     /// Folders, media, files.
     Folders,
+    /// Blacklist collections, persons and person images (enrolment runs the face engine).
+    Collections,
     /// The Instant API: analyses in one request, nothing stored.
     Instant,
     /// API Lite: stateless face checks, keyed by `OZ_LITE_API_KEY`.
@@ -35,10 +39,11 @@ pub enum Function {
 
 impl Function {
     /// Every function.
-    pub const ALL: [Function; 5] = [
+    pub const ALL: [Function; 6] = [
         Self::Auth,
         Self::Admin,
         Self::Folders,
+        Self::Collections,
         Self::Instant,
         Self::Lite,
     ];
@@ -97,6 +102,32 @@ impl Function {
                 .route("/api/media/{id}/file", get(media::file))
                 .route("/api/media/{id}/meta_data", any(metadata::handle))
                 .route("/files/{*key}", get(files::get).put(files::put)),
+            Self::Collections => Router::new()
+                .route(
+                    "/api/collections",
+                    get(collections::list).post(collections::create),
+                )
+                .route(
+                    "/api/collections/{id}",
+                    get(collections::get).delete(collections::delete),
+                )
+                .route("/api/collections/{id}/meta_data", any(metadata::handle))
+                .route(
+                    "/api/collections/{cid}/persons",
+                    get(collections::list_persons).post(collections::create_person),
+                )
+                .route(
+                    "/api/collections/{cid}/persons/{pid}",
+                    get(collections::get_person).delete(collections::delete_person),
+                )
+                .route(
+                    "/api/collections/{cid}/persons/{pid}/images",
+                    get(collections::list_images).post(collections::add_images),
+                )
+                .route(
+                    "/api/collections/{cid}/persons/{pid}/images/{iid}",
+                    axum::routing::delete(collections::delete_image),
+                ),
             Self::Instant => Router::new().route("/api/instant/folders", post(instant::create)),
             Self::Lite => super::lite::routes(Arc::new(super::lite::Lite::new(
                 &app.config,

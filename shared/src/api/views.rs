@@ -2,8 +2,10 @@
 
 use serde_json::{Value, json};
 
+use crate::app::collections::PersonView;
 use crate::app::folders::FolderView;
 use crate::domain::analysis::Analysis;
+use crate::domain::collection::PersonImage;
 use crate::domain::objects::{Media, MediaType};
 use crate::{App, Result};
 
@@ -31,6 +33,33 @@ pub async fn media_list(app: &App, list: &[Media]) -> Result<Vec<Value>> {
         out.push(media(app, m).await?);
     }
     Ok(out)
+}
+
+/// A person image with a short-lived URL to its file.
+pub async fn person_image(app: &App, i: &PersonImage) -> Result<Value> {
+    let url = app.person_image_url(i).await?;
+    Ok(merge(
+        serde_json::to_value(i).unwrap_or_default(),
+        json!({ "original_url": url }),
+    ))
+}
+
+/// Several person images.
+pub async fn person_images(app: &App, list: &[PersonImage]) -> Result<Vec<Value>> {
+    let mut out = Vec::with_capacity(list.len());
+    for i in list {
+        out.push(person_image(app, i).await?);
+    }
+    Ok(out)
+}
+
+/// A person, with `images` when the view holds them.
+pub async fn person(app: &App, v: &PersonView) -> Result<Value> {
+    let mut p = serde_json::to_value(&v.person).unwrap_or_default();
+    if let Some(images) = &v.images {
+        p = merge(p, json!({ "images": person_images(app, images).await? }));
+    }
+    Ok(p)
 }
 
 /// A folder, with `media` and `analyses` when asked for.

@@ -10,8 +10,9 @@ use super::evaluate;
 use super::repo;
 use crate::domain::analysis::{Analysis, AnalysisState, AnalysisType, eligible, roll_up};
 use crate::domain::clock::now;
+use crate::domain::collection::CollectionParams;
 use crate::domain::objects::{Folder, Media, MetaData, Resolution, StoredUser};
-use crate::domain::{Actor, AnalysisId, FolderId, MediaId};
+use crate::domain::{Actor, AnalysisId, CompanyId, FolderId, MediaId};
 use crate::ports::{Analyzer, Condition, StoreError, Write};
 use crate::{Error, Result};
 
@@ -66,11 +67,13 @@ fn may_start(user: &StoredUser, kind: AnalysisType) -> bool {
 }
 
 impl App {
-    /// Checks a request to start analyses before anything is stored: its size, its webhook
-    /// destination, each type, and the caller's right to start each.
+    /// Checks a request to start analyses on a folder of `company` before anything is stored:
+    /// its size, its webhook destination, each type and its params, and the caller's right to
+    /// start each.
     pub async fn check_analyses_request(
         &self,
         actor: &Actor,
+        company: CompanyId,
         req: &StartAnalyses,
     ) -> Result<Vec<AnalysisType>> {
         actor.require_folder_write()?;
@@ -102,9 +105,18 @@ impl App {
                     return Err(Error::NotRealized("documents analyses".into()));
                 }
                 AnalysisType::Collection => {
-                    return Err(Error::NotRealized(
-                        "collection analyses (blacklists are not built yet)".into(),
-                    ));
+                    // The named collection must exist for the caller's company (another
+                    // company's answers exactly like a missing one).
+                    let params = r.params.clone().unwrap_or_default();
+                    let p = CollectionParams::parse(&params)?;
+                    self.find_collection(company, &p.collection)
+                        .await
+                        .map_err(|e| match e {
+                            Error::NotFound(_) => Error::invalid(
+                                "params: no collection of this company has that id or alias",
+                            ),
+                            other => other,
+                        })?;
                 }
                 _ => {}
             }
@@ -131,7 +143,9 @@ impl App {
             .resolution_endpoint
             .filter(|e| !e.trim().is_empty())
             .map(|e| e.trim().to_string());
-        let kinds = self.check_analyses_request(actor, &req).await?;
+        let kinds = self
+            .check_analyses_request(actor, folder.company_id, &req)
+            .await?;
         self.complete_folder_uploads(id).await?;
         let media = repo::folder_media(&*self.store, id).await?;
         let t = now();
@@ -296,7 +310,8 @@ impl App {
             .collect();
         let thresholds = self.thresholds(a.company_id).await?;
         let source = evaluate::StoredMedia(&*self.blobs);
-        let shots = evaluate::evaluate(analyzer, &mut a, &chosen, &source, &thresholds).await?;
+        let shots =
+            evaluate::evaluate(analyzer, &mut a, &chosen, &source, &thresholds, self).await?;
         for shot in shots {
             let key = format!(
                 "{}/{}/analyses/{}/{}-best.jpg",

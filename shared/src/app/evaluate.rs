@@ -10,11 +10,13 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::Result;
-use crate::domain::MediaId;
+use crate::app::collection_search::Candidate;
 use crate::domain::analysis::{
     Analysis, AnalysisState, AnalysisType, ResultMedia, Thresholds, worst,
 };
+use crate::domain::collection::{Collection, CollectionParams, CollectionRef};
 use crate::domain::objects::{Media, MediaType, Resolution};
+use crate::domain::{CompanyId, MediaId};
 use crate::ports::{AnalyzeError, AnalyzeRequest, Analyzer, Blobs, FaceFindings};
 
 /// Where the bytes of a media come from.
@@ -51,6 +53,27 @@ pub struct BestShot {
     pub jpeg: Bytes,
 }
 
+/// The collections a `collection` analysis searches.
+#[async_trait]
+pub trait Collections: Send + Sync {
+    /// The collection of `company` that `r` names; `NotFound` for a missing one and for
+    /// another company's.
+    async fn find(&self, company: CompanyId, r: &CollectionRef) -> Result<Collection>;
+    /// The `k` templates of `c` most similar to `probe`, best first.
+    async fn search(&self, c: &Collection, probe: &[f32], k: usize) -> Result<Vec<Candidate>>;
+}
+
+#[async_trait]
+impl Collections for crate::App {
+    async fn find(&self, company: CompanyId, r: &CollectionRef) -> Result<Collection> {
+        self.find_collection(company, r).await
+    }
+
+    async fn search(&self, c: &Collection, probe: &[f32], k: usize) -> Result<Vec<Candidate>> {
+        self.search_collection(c, probe, k).await
+    }
+}
+
 /// Fills `a` (results, decision, state, `engine`) by running `analyzer` over `media` (already
 /// narrowed to the analysis's eligible media) with `t`; returns the best shots it produced.
 pub async fn evaluate(
@@ -59,13 +82,15 @@ pub async fn evaluate(
     media: &[Media],
     source: &dyn MediaBytes,
     t: &Thresholds,
+    collections: &dyn Collections,
 ) -> Result<Vec<BestShot>> {
     let started = std::time::Instant::now();
     let mut shots = Vec::new();
     match a.kind {
         AnalysisType::Quality => run_quality(analyzer, a, media, source, t, &mut shots).await?,
         AnalysisType::Biometry => run_biometry(analyzer, a, media, source, t).await?,
-        AnalysisType::Collection | AnalysisType::Documents => {
+        AnalysisType::Collection => run_collection(analyzer, a, media, source, collections).await?,
+        AnalysisType::Documents => {
             a.state = AnalysisState::Failed;
             a.resolution_status = Resolution::Failed;
             a.error_code = Some(2);
@@ -175,6 +200,14 @@ async fn run_quality(
     Ok(())
 }
 
+/// Ends `a` FAILED with an invalid-value error.
+fn fail(a: &mut Analysis, msg: String) {
+    a.state = AnalysisState::Failed;
+    a.resolution_status = Resolution::Failed;
+    a.error_code = Some(4);
+    a.error_message = Some(msg);
+}
+
 async fn run_biometry(
     analyzer: &dyn Analyzer,
     a: &mut Analysis,
@@ -186,12 +219,6 @@ async fn run_biometry(
         liveness: false,
         template: true,
         best_shot: false,
-    };
-    let fail = |a: &mut Analysis, msg: String| {
-        a.state = AnalysisState::Failed;
-        a.resolution_status = Resolution::Failed;
-        a.error_code = Some(4);
-        a.error_message = Some(msg);
     };
     if media.len() < 2 {
         fail(
@@ -251,5 +278,128 @@ async fn run_biometry(
     a.results_data.insert("pairs".into(), Value::Array(pairs));
     a.state = AnalysisState::Finished;
     a.resolution_status = t.biometry_decision(min);
+    Ok(())
+}
+
+/// Searches every media's face in the collection the params name. A media whose face scores at
+/// or above `decision_threshold` against at least `decision_count` distinct persons is a hit
+/// (DECLINED); a hit decides the analysis even when another media could not be searched, which
+/// otherwise fails it (a blacklist check that could not look at a face must not pass).
+async fn run_collection(
+    analyzer: &dyn Analyzer,
+    a: &mut Analysis,
+    media: &[Media],
+    source: &dyn MediaBytes,
+    collections: &dyn Collections,
+) -> Result<()> {
+    let p = match CollectionParams::parse(&a.params) {
+        Ok(p) => p,
+        Err(e) => {
+            fail(a, e.to_string());
+            return Ok(());
+        }
+    };
+    let c = match collections.find(a.company_id, &p.collection).await {
+        Ok(c) => c,
+        Err(crate::Error::NotFound(_)) => {
+            fail(a, "the collection named in params was not found".into());
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    if media.is_empty() {
+        fail(
+            a,
+            "collection analysis needs at least one media with a face".into(),
+        );
+        return Ok(());
+    }
+    let req = AnalyzeRequest {
+        template: true,
+        ..AnalyzeRequest::default()
+    };
+    let (mut hits, mut failed) = (Vec::new(), false);
+    let mut best = 0f32;
+    for m in media {
+        let mut r = ResultMedia::of(m.media_id);
+        let template = match findings(analyzer, m, source, req).await? {
+            Err(reason) => Err(reason),
+            Ok(f) => f
+                .template
+                .ok_or_else(|| format!("no face template for media {}", m.media_id)),
+        };
+        match template {
+            Err(reason) => {
+                failed = true;
+                r.error_message = Some(reason);
+                r.resolution_status = Some(Resolution::Failed);
+            }
+            Ok(tpl) => {
+                // Several images of one person would crowd the list: ask for more and keep
+                // each person's best image.
+                let found = collections.search(&c, &tpl, p.top_k * 4).await?;
+                let mut persons: Vec<Value> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
+                for cand in found {
+                    if persons.len() == p.top_k || !seen.insert(cand.person_id) {
+                        continue;
+                    }
+                    let score = analyzer.calibrated(cand.cosine);
+                    persons.push(json!({
+                        "person_id": cand.person_id,
+                        "person_image_id": cand.person_image_id,
+                        "confidence": score,
+                        "cosine": cand.cosine,
+                    }));
+                }
+                let score_of = |v: &Value| v["confidence"].as_f64().unwrap_or(0.0) as f32;
+                let top = persons.first().map(score_of).unwrap_or(0.0);
+                best = best.max(top);
+                let matched: Vec<&Value> = persons
+                    .iter()
+                    .filter(|v| score_of(v) >= p.decision_threshold)
+                    .collect();
+                let hit = matched.len() >= p.decision_count;
+                r.results_data.insert(
+                    "person_id".into(),
+                    if hit {
+                        matched[0]["person_id"].clone()
+                    } else {
+                        Value::Null
+                    },
+                );
+                r.results_data.insert("confidence".into(), json!(top));
+                r.results_data
+                    .insert("candidates".into(), Value::Array(persons.clone()));
+                if hit {
+                    hits.extend(matched.iter().map(|v| v["person_id"].clone()));
+                }
+                r.resolution_status = Some(if hit {
+                    Resolution::Declined
+                } else {
+                    Resolution::Success
+                });
+            }
+        }
+        a.results_media.push(r);
+    }
+    a.results_data
+        .insert("collection_id".into(), json!(c.collection_id));
+    a.results_data.insert("alias".into(), json!(c.alias));
+    a.results_data
+        .insert("decision_threshold".into(), json!(p.decision_threshold));
+    a.results_data
+        .insert("decision_count".into(), json!(p.decision_count));
+    a.results_data.insert("max_confidence".into(), json!(best));
+    a.results_data
+        .insert("person_ids".into(), Value::Array(hits.clone()));
+    a.state = AnalysisState::Finished;
+    a.resolution_status = if !hits.is_empty() {
+        Resolution::Declined
+    } else if failed {
+        Resolution::Failed
+    } else {
+        Resolution::Success
+    };
     Ok(())
 }

@@ -37,7 +37,9 @@ impl App {
                 "the Instant API answers in its response; it sends no webhook",
             ));
         }
-        let kinds = self.check_analyses_request(actor, &req).await?;
+        let kinds = self
+            .check_analyses_request(actor, actor.company_id, &req)
+            .await?;
         let mut wanted = Vec::with_capacity(kinds.len());
         for (r, kind) in req.analyses.into_iter().zip(kinds) {
             // The media ids are made up by this request, so a client cannot name them
@@ -102,7 +104,7 @@ impl App {
                 time_updated: t,
             };
             let chosen: Vec<Media> = eligible(kind, &media).into_iter().cloned().collect();
-            let shots = evaluate(&*analyzer, &mut a, &chosen, &bytes, &thresholds).await?;
+            let shots = evaluate(&*analyzer, &mut a, &chosen, &bytes, &thresholds, self).await?;
             a.time_updated = now();
             analyses.push((a, shots));
         }

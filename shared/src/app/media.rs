@@ -132,15 +132,17 @@ fn decode_error(name: &str, e: DecodeError) -> Error {
     }
 }
 
-/// Checks one file's content and builds its media object `id` (CPU-bound: decodes the content).
-pub(crate) fn check_file(
-    folder: &Folder,
-    f: UploadFile,
-    tags: Vec<String>,
-    meta: MetaData,
-    limits: &InputLimits,
-    id: MediaId,
-) -> Result<NewMedia> {
+/// A file whose content was sniffed and checked against the limits.
+pub(crate) struct CheckedContent {
+    /// The file name, or its form key when it has none.
+    pub name: String,
+    pub media_type: MediaType,
+    pub mime: &'static str,
+    pub technical_meta_data: MetaData,
+}
+
+/// Sniffs and bounds one file's content (CPU-bound: decodes headers and probes the content).
+pub(crate) fn checked_content(f: &UploadFile, limits: &InputLimits) -> Result<CheckedContent> {
     let name = if f.file_name.is_empty() {
         f.form_key.clone()
     } else {
@@ -150,22 +152,39 @@ pub(crate) fn check_file(
         return Err(Error::invalid(format!("file {name:?} is empty")));
     }
     let info = media_decode::probe(&f.bytes, &limits.media).map_err(|e| decode_error(&name, e))?;
-    let media_type = media_type(&info);
-    let tags = tags::validate(&tags, media_type == MediaType::ImageFolder)?;
     let sha = hex::encode(Sha256::digest(&f.bytes));
+    Ok(CheckedContent {
+        media_type: media_type(&info),
+        mime: info.format.mime(),
+        technical_meta_data: technical_meta_data(&info, f.bytes.len(), &sha),
+        name,
+    })
+}
+
+/// Checks one file's content and builds its media object `id` (CPU-bound: decodes the content).
+pub(crate) fn check_file(
+    folder: &Folder,
+    f: UploadFile,
+    tags: Vec<String>,
+    meta: MetaData,
+    limits: &InputLimits,
+    id: MediaId,
+) -> Result<NewMedia> {
+    let c = checked_content(&f, limits)?;
+    let tags = tags::validate(&tags, c.media_type == MediaType::ImageFolder)?;
     let t = now();
     Ok(NewMedia {
-        mime: info.format.mime(),
+        mime: c.mime,
         media: Media {
             media_id: id,
             folder_id: folder.folder_id,
             company_id: folder.company_id,
             user_id: folder.user_id,
-            original_name: name.chars().take(255).collect(),
-            media_type,
+            original_name: c.name.chars().take(255).collect(),
+            media_type: c.media_type,
             tags,
             meta_data: meta,
-            technical_meta_data: technical_meta_data(&info, f.bytes.len(), &sha),
+            technical_meta_data: c.technical_meta_data,
             time_created: t,
             time_updated: t,
         },

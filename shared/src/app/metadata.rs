@@ -1,11 +1,11 @@
-//! The `meta_data` sub-resource shared by users, folders, media and analyses: read, replace,
+//! The `meta_data` sub-resource shared by users, folders, media, analyses and collections: read, replace,
 //! merge, clear.
 
 use super::App;
 use crate::Result;
 use crate::domain::metadata;
 use crate::domain::objects::MetaData;
-use crate::domain::{Actor, AnalysisId, FolderId, MediaId, UserId};
+use crate::domain::{Actor, AnalysisId, CollectionId, FolderId, MediaId, UserId};
 
 /// Which object's `meta_data` a request addresses.
 #[derive(Debug, Clone, Copy)]
@@ -14,6 +14,7 @@ pub enum MetaTarget {
     Folder(FolderId),
     Media(MediaId),
     Analysis(AnalysisId),
+    Collection(CollectionId),
 }
 
 /// What to do with it.
@@ -32,6 +33,7 @@ impl App {
             MetaTarget::Folder(id) => self.get_folder(actor, id).await?.meta_data,
             MetaTarget::Media(id) => self.get_media(actor, id).await?.meta_data,
             MetaTarget::Analysis(id) => self.get_analysis(actor, id).await?.meta_data,
+            MetaTarget::Collection(id) => self.get_collection(actor, id).await?.meta_data,
         })
     }
 
@@ -53,6 +55,7 @@ impl App {
             MetaTarget::Folder(id) => self.save_folder_meta(actor, id, next).await,
             MetaTarget::Media(id) => self.save_media_meta(actor, id, next).await,
             MetaTarget::Analysis(id) => self.save_analysis_meta(actor, id, next).await,
+            MetaTarget::Collection(id) => self.save_collection_meta(actor, id, next).await,
         }
     }
 }

@@ -4,6 +4,8 @@
 pub mod analyses;
 pub mod analyzer_slot;
 pub mod auth;
+pub mod collection_search;
+pub mod collections;
 pub mod companies;
 pub mod evaluate;
 pub mod folders;
@@ -47,8 +49,10 @@ pub struct App {
     pub tokens: Tokens,
     /// Signs local file URLs (the embedded stand-in for S3 presigned GETs).
     pub file_signer: UrlSigner,
-    /// The face engine for synchronous analyses (Instant API, API Lite), once loaded.
+    /// The face engine for synchronous analyses (Instant API, API Lite) and enrolment, once loaded.
     pub analyzer: AnalyzerSlot,
+    /// In-memory 1:N search indexes of the collections this process searched.
+    pub collection_indexes: collection_search::CollectionIndexes,
 }
 
 /// One deployment's adapters for the ports.
@@ -187,6 +191,7 @@ impl App {
             webhook_dead_letters: a.webhook_dead_letters,
             file_signer,
             analyzer: AnalyzerSlot::new(),
+            collection_indexes: Default::default(),
         });
         app.bootstrap_admin().await?;
         Ok(app)

@@ -11,6 +11,12 @@
 //! | media   | `FOLDER#fid`      | `MEDIA#t#id`        | `MEDIA#id` / `META`             |                             |                     |
 //! | upload  | `FOLDER#fid`      | `UPLOAD#id`         | (pending direct upload; TTL)    |                             |                     |
 //! | analysis| `FOLDER#fid`      | `ANALYSIS#t#id`     | `ANALYSIS#id` / `META`          |                             |                     |
+//! | collection | `COLLECTION#id` | `META`              | `COMPANY#cid#COLLECTIONS` / `t#id` |                          | `COLLECTIONS` / `t#id` |
+//! | alias   | `COMPANY#cid`     | `ALIAS#alias`       | (uniqueness claim → collection id) |                          |                     |
+//! | person  | `COLLECTION#cid`  | `PERSON#id`         |                                 |                             |                     |
+//! | person image | `COLLECTION#cid` | `IMAGE#pid#id` | (holds the face template)       |                             |                     |
+//!
+//! The collection items are written by `collections.rs`, which keeps their key functions.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

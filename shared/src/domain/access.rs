@@ -95,6 +95,29 @@ impl Actor {
         }
     }
 
+    /// Reading collections, persons and person images (a company's blacklists). Clients use a
+    /// collection through `collection` analyses; they do not browse it.
+    pub fn require_collection_read(&self) -> Result<()> {
+        match self.role {
+            Role::Admin | Role::Operator | Role::ClientAdmin | Role::ClientOperator => Ok(()),
+            Role::Client | Role::ClientService => Err(Error::forbidden(format!(
+                "{} cannot read collections",
+                self.role.as_str()
+            ))),
+        }
+    }
+
+    /// Creating and deleting collections, persons and person images.
+    pub fn require_collection_write(&self) -> Result<()> {
+        match self.role {
+            Role::Admin | Role::ClientAdmin => Ok(()),
+            _ => Err(Error::forbidden(format!(
+                "{} cannot change collections",
+                self.role.as_str()
+            ))),
+        }
+    }
+
     /// Creating, changing or deleting companies.
     pub fn require_admin(&self) -> Result<()> {
         if self.role == Role::Admin {

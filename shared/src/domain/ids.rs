@@ -57,4 +57,10 @@ id_type! {
     SessionId = "session_id";
     /// An analysis of a folder's media.
     AnalysisId = "analysis_id";
+    /// A blacklist collection.
+    CollectionId = "collection_id";
+    /// A person of a collection.
+    PersonId = "person_id";
+    /// A face image of a person.
+    PersonImageId = "person_image_id";
 }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod analysis;
 pub mod clock;
+pub mod collection;
 pub mod ids;
 pub mod media;
 pub mod metadata;
@@ -15,5 +16,8 @@ pub mod template;
 pub mod webhook;
 
 pub use access::Actor;
-pub use ids::{AnalysisId, CompanyId, FolderId, MediaId, SessionId, UserId};
+pub use ids::{
+    AnalysisId, CollectionId, CompanyId, FolderId, MediaId, PersonId, PersonImageId, SessionId,
+    UserId,
+};
 pub use role::Role;

@@ -25,7 +25,7 @@ pub async fn create(
     let analyses = up.analyses.take();
     if let Some(req) = &analyses {
         // Refused analyses must not leave a folder behind.
-        app.check_analyses_request(&a, req).await?;
+        app.check_analyses_request(&a, a.company_id, req).await?;
     }
     let view = app.create_folder(&a, up).await?;
     let Some(req) = analyses else {

@@ -1,4 +1,4 @@
-//! `GET/POST/PATCH/DELETE /api/{users,folders,media,analyses}/{id}/meta_data`.
+//! `GET/POST/PATCH/DELETE /api/{users,folders,media,analyses,collections}/{id}/meta_data`.
 
 use axum::Json;
 use axum::extract::Path;
@@ -18,6 +18,7 @@ fn target(kind: &str, id: &str) -> Result<MetaTarget> {
         "folders" => MetaTarget::Folder(path_id(id, "folder")?),
         "media" => MetaTarget::Media(path_id(id, "media")?),
         "analyses" => MetaTarget::Analysis(path_id(id, "analysis")?),
+        "collections" => MetaTarget::Collection(path_id(id, "collection")?),
         _ => return Err(Error::NotFound("path")),
     })
 }

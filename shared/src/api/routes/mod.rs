@@ -2,6 +2,7 @@
 
 pub mod analyses;
 pub mod auth;
+pub mod collections;
 pub mod companies;
 pub mod files;
 pub mod folders;
