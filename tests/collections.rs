@@ -534,3 +534,72 @@ async fn real_photos_find_their_person_when_shared_data_present() {
     assert_eq!((wrong, stranger_hits), (0, 0));
     assert!(found * 4 >= probes * 3, "{found}/{probes}");
 }
+
+#[tokio::test]
+async fn operators_read_collections_and_only_admins_change_them() {
+    let app = spawn_app_with(|c| c.limits.max_file_bytes = 300_000).await;
+    app.load_engine();
+    let admin = app.admin_token().await;
+    let (acme, boss, _) = company(&app, &admin, "Acme").await;
+    let (_, op) = app
+        .user(&admin, &acme, "CLIENT OPERATOR", "op@acme.com")
+        .await;
+    let (_, global_op) = app.user(&admin, &acme, "OPERATOR", "gop@acme.com").await;
+    let (_, c) = create_collection(&app, &boss, "wanted").await;
+    let cid = c["collection_id"].as_str().unwrap().to_string();
+    let faces = group_faces();
+    let (s, p) = enrol(&app, &boss, &cid, vec![faces[0].clone()]).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let pid = p["person_id"].as_str().unwrap();
+
+    for reader in [&op, &global_op] {
+        let (s, _) = app
+            .json(
+                Method::GET,
+                &format!("/api/collections/{cid}/persons/{pid}"),
+                reader,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let r = create_collection(&app, reader, "mine").await;
+        assert_error(&r, 403, 9);
+        let r = app
+            .json(
+                Method::DELETE,
+                &format!("/api/collections/{cid}/persons/{pid}"),
+                reader,
+                None,
+            )
+            .await;
+        assert_error(&r, 403, 9);
+        let r = enrol(&app, reader, &cid, vec![faces[1].clone()]).await;
+        assert_error(&r, 403, 9);
+    }
+    // ADMIN creates a collection for a named company.
+    let (s, b) = app
+        .json(
+            Method::POST,
+            "/api/collections/",
+            &admin,
+            Some(json!({"alias": "by-admin", "company_id": acme})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(b["company_id"], json!(acme));
+    // Collection meta_data is a sub-resource like the others.
+    let (s, md) = app
+        .json(
+            Method::PATCH,
+            &format!("/api/collections/{cid}/meta_data"),
+            &boss,
+            Some(json!({"owner": "risk"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{md}");
+    assert_eq!(md, json!({"list": "fraud", "owner": "risk"}));
+    // A file over the upload bound is refused before it is read whole.
+    let big = vec![0u8; 400_000];
+    let r = enrol(&app, &boss, &cid, vec![big]).await;
+    assert_error(&r, 413, 4);
+}
