@@ -118,3 +118,14 @@ pub async fn analyses(app: &App, list: &[Analysis]) -> Result<Vec<Value>> {
 pub fn list(items: Vec<Value>, total: usize) -> Value {
     json!({ "items": items, "total": total })
 }
+
+/// A list page of stored objects shown as they are.
+pub fn list_of<T: serde::Serialize>(items: &[T], total: usize) -> Value {
+    list(
+        items
+            .iter()
+            .map(|x| serde_json::to_value(x).unwrap_or_default())
+            .collect(),
+        total,
+    )
+}

@@ -321,19 +321,7 @@ impl App {
                 },
             ])
             .await?;
-        let rest: Vec<Write> = self
-            .store
-            .query(&pk, &Range::default())
-            .await?
-            .into_iter()
-            .map(|item| Write::Delete {
-                pk: item.pk,
-                sk: item.sk,
-            })
-            .collect();
-        for chunk in rest.chunks(100) {
-            self.store.transact(chunk.to_vec()).await?;
-        }
+        repo::delete_partition(&*self.store, &pk).await?;
         self.blobs
             .delete_prefix(&format!("{}/", collection_prefix(c.company_id, id)))
             .await?;

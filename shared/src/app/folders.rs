@@ -199,19 +199,7 @@ impl App {
         // The folder item goes first: from then on the folder and its media answer 404, and the
         // rest (media, uploads) goes in transactions of at most 100 writes (DynamoDB's limit).
         self.store.delete(&pk, META).await?;
-        let rest: Vec<Write> = self
-            .store
-            .query(&pk, &Range::default())
-            .await?
-            .into_iter()
-            .map(|item| Write::Delete {
-                pk: item.pk,
-                sk: item.sk,
-            })
-            .collect();
-        for chunk in rest.chunks(100) {
-            self.store.transact(chunk.to_vec()).await?;
-        }
+        repo::delete_partition(&*self.store, &pk).await?;
         self.blobs
             .delete_prefix(&format!("{}/{}/", folder.company_id, id))
             .await?;

@@ -25,7 +25,7 @@ use crate::domain::analysis::Analysis;
 use crate::domain::clock::time_key;
 use crate::domain::objects::{Company, Folder, Media, Session, StoredUser};
 use crate::domain::{AnalysisId, CompanyId, FolderId, MediaId, SessionId, UserId};
-use crate::ports::{Item, Range, Store};
+use crate::ports::{Item, Range, Store, Write};
 use crate::{Error, Result};
 
 /// Sort key of singleton items.
@@ -195,4 +195,23 @@ pub async fn folder_analyses(store: &dyn Store, id: FolderId) -> Result<Vec<Anal
             .query(&folder_pk(id), &Range::prefix("ANALYSIS#"))
             .await?,
     )
+}
+
+/// Deletes every item of partition `pk`, in transactions of at most 100 writes (DynamoDB's
+/// limit). Callers delete the partition's `META` item first, so the object answers 404 while the
+/// rest goes.
+pub async fn delete_partition(store: &dyn Store, pk: &str) -> Result<()> {
+    let rest: Vec<Write> = store
+        .query(pk, &Range::default())
+        .await?
+        .into_iter()
+        .map(|item| Write::Delete {
+            pk: item.pk,
+            sk: item.sk,
+        })
+        .collect();
+    for chunk in rest.chunks(100) {
+        store.transact(chunk.to_vec()).await?;
+    }
+    Ok(())
 }

@@ -34,13 +34,7 @@ pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<J
         .0
         .list_collections(&a, q.parse("company_id")?, q.page()?)
         .await?;
-    Ok(Json(views::list(
-        items
-            .iter()
-            .map(|c| serde_json::to_value(c).unwrap_or_default())
-            .collect(),
-        total,
-    )))
+    Ok(Json(views::list_of(&items, total)))
 }
 
 pub async fn get(
@@ -86,13 +80,7 @@ pub async fn list_persons(
 ) -> Result<Json<Value>> {
     let cid = path_id(&cid, "collection")?;
     let (items, total) = state.0.list_persons(&a, cid, q.page()?).await?;
-    Ok(Json(views::list(
-        items
-            .iter()
-            .map(|p| serde_json::to_value(p).unwrap_or_default())
-            .collect(),
-        total,
-    )))
+    Ok(Json(views::list_of(&items, total)))
 }
 
 pub async fn get_person(

@@ -28,13 +28,7 @@ pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<J
         .0
         .list_companies(&a, q.get("search_text"), q.page()?)
         .await?;
-    Ok(Json(views::list(
-        items
-            .iter()
-            .map(|c| serde_json::to_value(c).unwrap_or_default())
-            .collect(),
-        total,
-    )))
+    Ok(Json(views::list_of(&items, total)))
 }
 
 pub async fn get(

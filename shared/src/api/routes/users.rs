@@ -23,13 +23,7 @@ pub async fn create(
 pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Value>> {
     let company = q.parse("company_id")?;
     let (items, total) = state.0.list_users(&a, company, q.page()?).await?;
-    Ok(Json(views::list(
-        items
-            .iter()
-            .map(|u| serde_json::to_value(u).unwrap_or_default())
-            .collect(),
-        total,
-    )))
+    Ok(Json(views::list_of(&items, total)))
 }
 
 pub async fn get(state: AppState, Caller(a): Caller, Path(id): Path<String>) -> Result<Json<User>> {
