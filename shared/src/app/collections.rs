@@ -279,22 +279,16 @@ impl App {
         page: Page,
     ) -> Result<(Vec<Collection>, usize)> {
         actor.require_collection_read()?;
-        let pk = match (actor.role.is_global(), company) {
-            (true, None) => "COLLECTIONS".to_string(),
-            (true, Some(c)) => format!("COMPANY#{c}#COLLECTIONS"),
-            (false, _) => format!("COMPANY#{}#COLLECTIONS", actor.company_id),
+        let (n, pk) = match (actor.role.is_global(), company) {
+            (true, None) => (3, "COLLECTIONS".to_string()),
+            (true, Some(c)) => (1, format!("COMPANY#{c}#COLLECTIONS")),
+            (false, _) => (1, format!("COMPANY#{}#COLLECTIONS", actor.company_id)),
         };
         let range = Range {
             descending: true,
             ..Range::default()
         };
-        let all: Vec<Collection> = repo::list_index(
-            &*self.store,
-            1 + 2 * usize::from(pk == "COLLECTIONS"),
-            &pk,
-            &range,
-        )
-        .await?;
+        let all: Vec<Collection> = repo::list_index(&*self.store, n, &pk, &range).await?;
         let visible: Vec<Collection> = all
             .into_iter()
             .filter(|c| actor.sees_company(c.company_id))
