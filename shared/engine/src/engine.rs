@@ -122,6 +122,16 @@ pub struct StageTimings {
     pub total_ms: f64,
 }
 
+/// How much of a frame [`Engine::analyze_frame_at`] analyses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FrameDepth {
+    /// What the options ask for.
+    Full,
+    /// Detection, landmarks and eye closure only (no embedding, spoof score, pose or quality):
+    /// about a third of a full frame's cost, for frames sampled densely to catch a blink.
+    Eyes,
+}
+
 /// Analysis of the primary face of a frame.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FaceAnalysis {
@@ -377,6 +387,23 @@ impl Engine {
 
     /// Analyses the primary face (largest, then most central) of one image.
     pub fn analyze_frame(&self, img: &RgbImage, opts: &AnalyzeOptions) -> Result<FrameAnalysis> {
+        self.analyze_frame_at(img, opts, FrameDepth::Full)
+    }
+
+    /// [`Engine::analyze_frame`] at a depth: [`FrameDepth::Eyes`] computes detection, landmarks
+    /// (mouth) and eye closure only, whatever `opts` asks beyond that.
+    pub fn analyze_frame_at(
+        &self,
+        img: &RgbImage,
+        opts: &AnalyzeOptions,
+        depth: FrameDepth,
+    ) -> Result<FrameAnalysis> {
+        let eyes_only = depth == FrameDepth::Eyes;
+        let opts = &AnalyzeOptions {
+            embedding: opts.embedding && !eyes_only,
+            liveness: opts.liveness && !eyes_only,
+            signals: opts.signals || eyes_only,
+        };
         let t_all = Instant::now();
         let mut t = StageTimings::default();
         let t0 = Instant::now();
@@ -438,6 +465,8 @@ impl Engine {
             let t0 = Instant::now();
             eyes = Some(eye::eye_state(&self.eye, work, &lm)?);
             t.eye_ms = ms(t0);
+        }
+        if opts.signals && !eyes_only {
             let t0 = Instant::now();
             pose = Some(pose::head_pose(&self.pose, work, &b)?);
             t.pose_ms = ms(t0);
@@ -493,6 +522,17 @@ impl Engine {
     /// Analyses frames in parallel (rayon; each tract run is single-threaded), then fuses spoof
     /// scores, selects the best shot and embeds its face.
     pub fn analyze_frames<F: AsFrame + Sync>(&self, frames: &[F]) -> Result<MediaAnalysis> {
+        self.analyze_frames_with(frames, |_| FrameDepth::Full)
+    }
+
+    /// [`Engine::analyze_frames`] with a depth per frame position: spoof scores are fused and
+    /// the best shot chosen over the [`FrameDepth::Full`] frames only (dense gesture sampling
+    /// analyses the frames between them for eyes and mouth only).
+    pub fn analyze_frames_with<F: AsFrame + Sync>(
+        &self,
+        frames: &[F],
+        depth: impl Fn(usize) -> FrameDepth + Sync,
+    ) -> Result<MediaAnalysis> {
         let start = Instant::now();
         let opts = AnalyzeOptions {
             embedding: false,
@@ -503,7 +543,7 @@ impl Engine {
             .par_iter()
             .enumerate()
             .map(|(pos, f)| {
-                self.analyze_frame(f.image(), &opts)
+                self.analyze_frame_at(f.image(), &opts, depth(pos))
                     .map(|a| (f.frame_index(pos), a))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -514,7 +554,7 @@ impl Engine {
         let best = best_shot::select_best(analyses.iter().filter_map(|(i, a)| {
             a.face
                 .as_ref()
-                .map(|f| (*i, f.detection.bbox, f.quality.unwrap_or(0.0)))
+                .and_then(|f| f.quality.map(|q| (*i, f.detection.bbox, q)))
         }));
         let embedding = match best {
             Some(b) => {
