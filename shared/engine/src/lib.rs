@@ -16,6 +16,7 @@ pub mod error;
 pub mod eval;
 pub mod eye;
 pub mod gesture;
+pub mod gesture_eval;
 pub mod io;
 pub mod landmarks;
 pub mod liveness;
