@@ -539,6 +539,7 @@ fn video_720p_bench(engine: &Engine, astronaut: &RgbImage) {
     ] {
         let mut tot = Vec::new();
         let mut count = 0;
+        let mut stages = String::new();
         single.install(|| {
             for _ in 0..runs {
                 let t = Instant::now();
@@ -548,6 +549,23 @@ fn video_720p_bench(engine: &Engine, astronaut: &RgbImage) {
                 let v = face_engine::gesture::check_media(gesture, &a, &cfg);
                 assert!(!v.samples.is_empty());
                 count = a.frames.len();
+                let light: Vec<_> = a
+                    .frames
+                    .iter()
+                    .filter(|(_, f)| f.face.as_ref().is_some_and(|x| x.pose.is_none()))
+                    .map(|(_, f)| f.timings)
+                    .collect();
+                if !light.is_empty() {
+                    let k = light.len() as f64;
+                    stages = format!(
+                        "eyes-only frame: prepare {:.1} detect {:.1} landmarks {:.1} eyes {:.1} total {:.1} ms",
+                        light.iter().map(|t| t.prepare_ms).sum::<f64>() / k,
+                        light.iter().map(|t| t.detect_ms).sum::<f64>() / k,
+                        light.iter().map(|t| t.landmarks_ms).sum::<f64>() / k,
+                        light.iter().map(|t| t.eye_ms).sum::<f64>() / k,
+                        light.iter().map(|t| t.total_ms).sum::<f64>() / k,
+                    );
+                }
                 tot.push(t.elapsed().as_secs_f64() * 1e3);
             }
         });
@@ -562,6 +580,9 @@ fn video_720p_bench(engine: &Engine, astronaut: &RgbImage) {
             count,
             if total <= 1000.0 { "met" } else { "NOT met" }
         );
+        if !stages.is_empty() {
+            println!("  {stages}");
+        }
     }
     sampling_accuracy(engine);
 }

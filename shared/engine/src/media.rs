@@ -60,8 +60,9 @@ pub fn frames_for(
 }
 
 /// Analyses `frames` (sampled for a gesture): [`DEFAULT_FRAMES`] of them, evenly spread, fully
-/// (spoof score, pose, quality), the others for eyes and mouth only ([`FrameDepth::Eyes`]), so
-/// denser sampling for a blink costs about a third of a full frame per extra frame.
+/// (spoof score, pose, quality), the others for eyes and mouth only ([`FrameDepth::Eyes`], in the
+/// face box interpolated between the full frames around them), so denser sampling for a blink
+/// costs about a twentieth of a full frame per extra frame, plus its decoding.
 pub fn analyze_sampled<F: AsFrame + Sync>(engine: &Engine, frames: &[F]) -> Result<MediaAnalysis> {
     let full = full_positions(frames.len(), DEFAULT_FRAMES);
     engine.analyze_frames_with(frames, |pos| {
