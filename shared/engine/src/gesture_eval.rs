@@ -88,6 +88,11 @@ pub const LABELS: &[Label] = &[
         25_000,
     ),
     label("talk-zoom-out.mp4", Gesture::ZoomIn, 26_000, 27_500, 29_300),
+    // The live clip replayed on a phone and re-filmed: the head still moves (catching the replay
+    // is the spoof score's job, not the gesture check's).
+    label("selfie-turns-replay-attack.mp4", Gesture::Left, 3_500, 4_500, 5_000),
+    label("selfie-turns-replay-attack.mp4", Gesture::Right, 9_000, 10_000, 10_300),
+    label("selfie-turns-replay-attack.mp4", Gesture::Up, 16_900, 17_200, 17_700),
 ];
 
 /// Spans without a deliberate gesture (talking or holding still): `(video, from_ms, to_ms)`.
