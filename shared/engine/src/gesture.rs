@@ -10,7 +10,7 @@
 //! | gesture | signal | performed when |
 //! |---|---|---|
 //! | `Blink` | eye closure `min(left, right)` (`fr_eye`) | an open frame (≤ 0.3), then a closed one (≥ 0.5), then an open one |
-//! | `Smile` | mouth width over inter-ocular distance | rises ≥ 10 % over the baseline |
+//! | `Smile` | mouth width over inter-ocular distance | ≥ 10 % over the baseline in 2 consecutive sampled frames |
 //! | `Left` / `Right` | yaw (`fr_pose`) | starts within 20° of frontal, then turns ≥ 12° the asked way |
 //! | `Up` / `Down` | pitch | starts within 20° of frontal, then moves ≥ 12° the asked way |
 //! | `ZoomIn` / `ZoomOut` | face-box width over frame width | grows (shrinks) ≥ 1.25× from the baseline to its peak, no step back of more than 10 % on the way |
@@ -133,8 +133,11 @@ pub struct GestureConfig {
     /// ambiguous frame from making a blink on its own).
     pub eye_open: f32,
     /// Relative growth of the mouth width (over the inter-ocular distance) that makes a smile: a
-    /// smile widens the mouth by 15–30 %, landmark jitter on a still face stays within ±4 %.
+    /// smile widens the mouth by 15–30 %; landmark jitter on a still face stays within ±4 %.
     pub smile_gain: f32,
+    /// Consecutive sampled frames (of 8 over the video) the widened mouth must hold: an asked-for
+    /// smile lasts a second or more; talking widens the mouth by up to 18–34 % for a moment.
+    pub smile_hold_frames: usize,
     /// Largest |yaw| and |pitch| of the starting pose for a turn or nod (the user starts facing
     /// the camera).
     pub frontal_deg: f32,
@@ -170,6 +173,7 @@ impl Default for GestureConfig {
             eye_closed: 0.5,
             eye_open: 0.3,
             smile_gain: 0.10,
+            smile_hold_frames: 2,
             frontal_deg: 20.0,
             turn_deg: 12.0,
             nod_deg: 12.0,
@@ -447,17 +451,21 @@ fn smile(s: &[GestureSample], cfg: &GestureConfig) -> Outcome {
         b,
         &gains,
         cfg.smile_gain,
+        cfg.smile_hold_frames,
         "the mouth widened",
         "%",
     )
 }
 
-/// Frames whose change (already signed so the asked direction is positive) reaches `threshold`.
+/// Frames whose change (already signed so the asked direction is positive) reaches `threshold`;
+/// performed when at least `hold` consecutive sampled frames do.
+#[allow(clippy::too_many_arguments)]
 fn rise(
     signal: &'static str,
     base: f32,
     change: &[(usize, f32)],
     threshold: f32,
+    hold: usize,
     what: &str,
     unit: &str,
 ) -> Outcome {
@@ -466,6 +474,13 @@ fn rise(
         .filter(|x| x.1 >= threshold)
         .map(|x| x.0)
         .collect();
+    let longest = change
+        .iter()
+        .fold((0usize, 0usize), |(run, best), x| {
+            let run = if x.1 >= threshold { run + 1 } else { 0 };
+            (run, best.max(run))
+        })
+        .1;
     let best = change.iter().map(|x| x.1).fold(f32::NEG_INFINITY, f32::max);
     let fmt = |v: f32| {
         if unit == "%" {
@@ -474,12 +489,20 @@ fn rise(
             format!("{v:.1}{unit}")
         }
     };
-    let performed = !frames.is_empty();
+    let performed = !frames.is_empty() && longest >= hold.max(1);
     let reason = if performed {
         format!(
             "{what} by up to {} (needed {}) in frame(s) {frames:?}",
             fmt(best),
             fmt(threshold)
+        )
+    } else if !frames.is_empty() {
+        format!(
+            "{what} by up to {} (needed {}) in frame(s) {frames:?}, but not over {} consecutive \
+             sampled frames",
+            fmt(best),
+            fmt(threshold),
+            hold
         )
     } else {
         format!(
@@ -495,7 +518,7 @@ fn rise(
         baseline: Some(base),
         change: Some(best),
         threshold,
-        frames,
+        frames: if performed { frames } else { Vec::new() },
     }
 }
 
@@ -543,7 +566,7 @@ fn turn(
     }
     let change: Vec<(usize, f32)> = a.iter().map(|&(f, v)| (f, sign * (v - b))).collect();
     let what = format!("the head turned {way} ({signal} moved from {b:.1}°)");
-    rise(signal, b, &change, threshold, &what, "°")
+    rise(signal, b, &change, threshold, 1, &what, "°")
 }
 
 fn scan(s: &[GestureSample], cfg: &GestureConfig) -> Outcome {
@@ -758,6 +781,18 @@ mod tests {
         let v = check(Gesture::Smile, &s, &cfg);
         assert!(v.performed, "{}", v.reason);
         assert_eq!(v.signal, "mouth_width");
+        // A momentary widening (a word) is not held: no smile.
+        let s = clip(8, |i, s| {
+            if i == 4 || i == 6 {
+                s.mouth_width = Some(0.9 * 1.2);
+            }
+        });
+        let v = check(Gesture::Smile, &s, &cfg);
+        assert!(
+            !v.performed && v.reason.contains("consecutive"),
+            "{}",
+            v.reason
+        );
         // Opening the mouth (talking) is not a smile.
         let s = clip(8, |i, s| s.mouth_open = Some(0.05 * i as f32));
         assert!(!check(Gesture::Smile, &s, &cfg).performed);

@@ -90,9 +90,27 @@ pub const LABELS: &[Label] = &[
     label("talk-zoom-out.mp4", Gesture::ZoomIn, 26_000, 27_500, 29_300),
     // The live clip replayed on a phone and re-filmed: the head still moves (catching the replay
     // is the spoof score's job, not the gesture check's).
-    label("selfie-turns-replay-attack.mp4", Gesture::Left, 3_500, 4_500, 5_000),
-    label("selfie-turns-replay-attack.mp4", Gesture::Right, 9_000, 10_000, 10_300),
-    label("selfie-turns-replay-attack.mp4", Gesture::Up, 16_900, 17_200, 17_700),
+    label(
+        "selfie-turns-replay-attack.mp4",
+        Gesture::Left,
+        3_500,
+        4_500,
+        5_000,
+    ),
+    label(
+        "selfie-turns-replay-attack.mp4",
+        Gesture::Right,
+        9_000,
+        10_000,
+        10_300,
+    ),
+    label(
+        "selfie-turns-replay-attack.mp4",
+        Gesture::Up,
+        16_900,
+        17_200,
+        17_700,
+    ),
 ];
 
 /// Spans without a deliberate gesture (talking or holding still): `(video, from_ms, to_ms)`.
@@ -102,9 +120,10 @@ pub const QUIET: &[(&str, u64, u64)] = &[
     ("zoom-turns-2.mp4", 17_200, 19_000),
 ];
 
-/// The motion gestures (a quiet span is a negative for each; talking may legitimately blink or
-/// smile).
-pub const MOTION: [Gesture; 7] = [
+/// The gestures a quiet span is a negative for: all but the blink (people blink while talking).
+/// Talking is no smile, though a talker may smile now and then unlabelled.
+pub const QUIET_NEGATIVE: [Gesture; 8] = [
+    Gesture::Smile,
     Gesture::Left,
     Gesture::Right,
     Gesture::Up,
@@ -170,7 +189,7 @@ pub struct Rates {
     pub positives: usize,
     /// Of those, windows where the check passed.
     pub passed: usize,
-    /// Quiet windows (motion gestures only).
+    /// Quiet windows (every gesture but the blink).
     pub negatives: usize,
     /// Of those, windows where the check passed.
     pub false_passes: usize,
@@ -218,7 +237,7 @@ pub fn rates(
                         from += STEP_MS;
                     }
                 }
-                if !MOTION.contains(&g) {
+                if !QUIET_NEGATIVE.contains(&g) {
                     continue;
                 }
                 for &(_, a, b) in QUIET.iter().filter(|q| q.0 == *video) {

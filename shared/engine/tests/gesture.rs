@@ -144,7 +144,8 @@ fn a_still_photo_replayed_fails_every_gesture() {
 }
 
 /// Pass rates on the hand-labelled videos of `../shared/data/video` (skipped when absent): every
-/// labelled head turn, nod, zoom and scan, 3 s windows with the product's 8-frame sampling.
+/// labelled head turn, nod, zoom and scan passes in at least half its 3 s windows (the product's
+/// 8-frame sampling), and quiet windows (talking, holding still) pass almost nothing.
 #[test]
 fn labelled_real_videos_pass_their_gestures() {
     let Some(data) = shared_data() else { return };
@@ -167,8 +168,11 @@ fn labelled_real_videos_pass_their_gestures() {
                 r.positives
             );
         }
+        // Talking may widen the mouth like a smile for a second; every other gesture needs a
+        // movement the quiet spans do not have.
+        let allowed = if g == Gesture::Smile { 10 } else { 20 };
         assert!(
-            r.false_passes * 20 <= r.negatives,
+            r.false_passes * allowed <= r.negatives,
             "{}: {}/{} quiet windows passed",
             g.name(),
             r.false_passes,
