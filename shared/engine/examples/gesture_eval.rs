@@ -43,7 +43,8 @@ fn main() -> anyhow::Result<()> {
     }
     let t = Instant::now();
     let bytes = std::fs::read(videos.join("talking-blinks.mp4"))?;
-    let trace = gesture_eval::trace(&engine, &bytes, 8.0, FrameDepth::Eyes)?;
+    let frames = gesture_eval::decode_at(&engine, &bytes, 8.0)?;
+    let trace = gesture_eval::trace_frames(&engine, &frames, FrameDepth::Eyes)?;
     println!(
         "\nblink, talking-blinks.mp4 ({} frames at 8 fps in {:.1} s): 3 s windows holding a blink \
          seen at 8 fps, caught with k frames per window",
@@ -56,5 +57,13 @@ fn main() -> anyhow::Result<()> {
             100.0 * passed as f64 / pos.max(1) as f64
         );
     }
+    let t = Instant::now();
+    let (pos, passed) = gesture_eval::blink_upload_rates(&engine, &frames, &trace, &cfg, 1_000)?;
+    println!(
+        "  as an upload (24 frames: 8 full, 16 eyes-only in interpolated boxes), windows every \
+         1 s: {passed}/{pos} ({:.0} %) in {:.1} s",
+        100.0 * passed as f64 / pos.max(1) as f64,
+        t.elapsed().as_secs_f64()
+    );
     Ok(())
 }

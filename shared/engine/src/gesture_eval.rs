@@ -136,9 +136,8 @@ pub const QUIET_NEGATIVE: [Gesture; 8] = [
 /// One video's signals at a fixed rate: `(timestamp ms, signals)`.
 pub type Trace = Vec<(u64, GestureSample)>;
 
-/// Decodes `bytes` at about `fps` frames per second (any length: the upload limits are lifted)
-/// and extracts every frame's gesture signals (`depth` [`FrameDepth::Eyes`] skips the pose).
-pub fn trace(engine: &Engine, bytes: &[u8], fps: f32, depth: FrameDepth) -> Result<Trace> {
+/// Decodes `bytes` at about `fps` frames per second (any length: the upload limits are lifted).
+pub fn decode_at(engine: &Engine, bytes: &[u8], fps: f32) -> Result<Vec<media_decode::Frame>> {
     let limits = Limits {
         max_duration_ms: 600_000,
         max_frames: 20_000,
@@ -149,20 +148,67 @@ pub fn trace(engine: &Engine, bytes: &[u8], fps: f32, depth: FrameDepth) -> Resu
     let info =
         media_decode::probe(bytes, &limits).map_err(|e| EngineError::Decode(e.to_string()))?;
     let n = (info.duration_ms.unwrap_or(1000) as f32 / 1000.0 * fps).ceil() as usize;
-    let d = media_decode::decode(bytes, &limits, Sampling::Evenly(n.max(2)))
-        .map_err(|e| EngineError::Decode(e.to_string()))?;
+    Ok(
+        media_decode::decode(bytes, &limits, Sampling::Evenly(n.max(2)))
+            .map_err(|e| EngineError::Decode(e.to_string()))?
+            .frames,
+    )
+}
+
+/// Every frame's gesture signals (`depth` [`FrameDepth::Eyes`] skips the pose and detects the
+/// face in each frame).
+pub fn trace_frames(
+    engine: &Engine,
+    frames: &[media_decode::Frame],
+    depth: FrameDepth,
+) -> Result<Trace> {
     let opts = AnalyzeOptions {
         embedding: false,
         liveness: false,
         signals: true,
     };
-    d.frames
+    frames
         .par_iter()
         .map(|f| {
             let a = engine.analyze_frame_at(&f.image, &opts, depth)?;
             Ok((f.timestamp_ms, GestureSample::of(f.index as usize, &a)))
         })
         .collect()
+}
+
+/// [`decode_at`] then [`trace_frames`].
+pub fn trace(engine: &Engine, bytes: &[u8], fps: f32, depth: FrameDepth) -> Result<Trace> {
+    trace_frames(engine, &decode_at(engine, bytes, fps)?, depth)
+}
+
+/// The blink check as an upload gets it ([`crate::media::analyze_sampled`]: 8 frames analysed
+/// fully, the others for eyes in the face box interpolated between them) on the 3 s windows
+/// every `step_ms` of `frames` that hold a blink seen at the full trace rate (as in
+/// [`blink_rates`]); returns `(positives, passed)`.
+pub fn blink_upload_rates(
+    engine: &Engine,
+    frames: &[media_decode::Frame],
+    trace: &Trace,
+    cfg: &GestureConfig,
+    step_ms: u64,
+) -> Result<(usize, usize)> {
+    let end = trace.last().map_or(0, |x| x.0);
+    let (mut pos, mut passed) = (0, 0);
+    let mut from = 0;
+    while from + WINDOW_MS <= end {
+        let core = window(trace, from + 300, WINDOW_MS - 600, usize::MAX);
+        if check(Gesture::Blink, &core, cfg).performed {
+            let w: Vec<&media_decode::Frame> = frames
+                .iter()
+                .filter(|f| f.timestamp_ms >= from && f.timestamp_ms < from + WINDOW_MS)
+                .collect();
+            let m = crate::media::analyze_sampled(engine, &w)?;
+            pos += 1;
+            passed += crate::gesture::check_media(Gesture::Blink, &m, cfg).performed as usize;
+        }
+        from += step_ms;
+    }
+    Ok((pos, passed))
 }
 
 /// Frames of `trace` inside `[from, from + len)`, thinned to `k` evenly spread ones (as a
