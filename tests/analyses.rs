@@ -284,7 +284,7 @@ async fn start_requests_are_validated_and_jobs_are_idempotent() {
     let path = format!("/api/folders/{fid}/analyses/");
     for (body, status, code) in [
         (json!({"analyses": [{"type": "documents"}]}), 501, 2),
-        (json!({"analyses": [{"type": "collection"}]}), 501, 2),
+        (json!({"analyses": [{"type": "collection"}]}), 400, 3),
         (json!({"analyses": [{"type": "palmistry"}]}), 400, 4),
         (json!({"analyses": []}), 400, 4),
         (

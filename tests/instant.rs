@@ -286,8 +286,8 @@ async fn bad_requests_are_refused_and_store_nothing() {
     );
     assert_error(
         &instant(&app, Some(&token), photo(), &["collection"]).await,
-        501,
-        2,
+        400,
+        3,
     );
     assert_error(&instant(&app, Some(&token), photo(), &[]).await, 400, 4);
     // Corrupt media: bytes that are no image, and a JPEG cut short.

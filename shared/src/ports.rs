@@ -236,6 +236,19 @@ pub struct FaceFindings {
     pub best_shot_jpeg: Option<Bytes>,
     /// Engine-specific evidence to show in `results_data` (per-frame scores, timings).
     pub evidence: serde_json::Value,
+    /// Whether the gesture asked for was performed (when one was asked for and a face found).
+    pub gesture: Option<GestureOutcome>,
+}
+
+/// The outcome of an active-liveness gesture check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GestureOutcome {
+    /// The gesture was seen.
+    pub performed: bool,
+    /// Why, with the measured value and the threshold.
+    pub reason: String,
+    /// The engine's evidence: per-frame signal values, the frames that showed the gesture.
+    pub evidence: serde_json::Value,
 }
 
 /// Why the engine could not analyse a media.
@@ -254,6 +267,8 @@ pub struct AnalyzeRequest {
     pub liveness: bool,
     pub template: bool,
     pub best_shot: bool,
+    /// Check this active-liveness gesture (a video tagged with it).
+    pub gesture: Option<crate::domain::tags::Gesture>,
 }
 
 /// The face engine, as the analyses need it. CPU-bound: implementations run on blocking threads.

@@ -1,7 +1,7 @@
 //! [`Analyzer`] on the face engine: decode (bounded), sample frames evenly, detect, score
-//! liveness, embed, pick the best shot, on a blocking thread. `confidence_spoofing` is the
-//! engine's multi-signal PAD fusion (`face_engine::pad`); every signal's value and verdict goes
-//! into the evidence under `pad`.
+//! liveness, embed, pick the best shot, check the asked gesture, on a blocking thread.
+//! `confidence_spoofing` is the engine's multi-signal PAD fusion (`face_engine::pad`); every
+//! signal's value and verdict goes into the evidence under `pad`.
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -9,10 +9,11 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use bytes::Bytes;
+use face_engine::gesture::{Gesture as EngineGesture, GestureConfig};
 use face_engine::{Embedding, Engine, EngineError};
-use media_decode::Sampling;
 use serde_json::{Value, json};
-use shared::ports::{AnalyzeError, AnalyzeRequest, Analyzer, FaceFindings};
+use shared::domain::tags::Gesture;
+use shared::ports::{AnalyzeError, AnalyzeRequest, Analyzer, FaceFindings, GestureOutcome};
 
 /// The face engine, shared by every job of the process.
 pub struct EngineAnalyzer {
@@ -53,33 +54,61 @@ fn jpeg(img: &image::RgbImage) -> anyhow::Result<Bytes> {
     Ok(Bytes::from(out.into_inner()))
 }
 
+/// The engine's gesture for the port's.
+fn engine_gesture(g: Gesture) -> EngineGesture {
+    match g {
+        Gesture::Blink => EngineGesture::Blink,
+        Gesture::Smile => EngineGesture::Smile,
+        Gesture::Left => EngineGesture::Left,
+        Gesture::Right => EngineGesture::Right,
+        Gesture::Up => EngineGesture::Up,
+        Gesture::Down => EngineGesture::Down,
+        Gesture::ZoomIn => EngineGesture::ZoomIn,
+        Gesture::ZoomOut => EngineGesture::ZoomOut,
+        Gesture::Scan => EngineGesture::Scan,
+    }
+}
+
 fn analyze_blocking(
     engine: &Engine,
     bytes: &[u8],
     req: AnalyzeRequest,
 ) -> Result<FaceFindings, AnalyzeError> {
-    let limits = face_engine::media::limits(engine);
-    let decoded = media_decode::decode(
-        bytes,
-        &limits,
-        Sampling::Evenly(face_engine::media::DEFAULT_FRAMES),
-    )
-    .map_err(|e| AnalyzeError::Undecodable(e.to_string()))?;
-    let ma = engine
-        .analyze_frames(&decoded.frames)
+    let gesture = req.gesture.map(engine_gesture);
+    let cfg = GestureConfig::default();
+    let (decoded, ma) = face_engine::media::analyze_for_gesture(engine, bytes, gesture, &cfg)
         .map_err(|e| match e {
-            EngineError::ImageTooLarge { .. } | EngineError::ImageTooSmall { .. } => {
-                AnalyzeError::Undecodable(e.to_string())
-            }
+            EngineError::Decode(_)
+            | EngineError::ImageTooLarge { .. }
+            | EngineError::ImageTooSmall { .. } => AnalyzeError::Undecodable(e.to_string()),
             other => AnalyzeError::Engine(anyhow::Error::new(other)),
         })?;
     // PAD tracks points across frames (~55 ms per video): only worth it when liveness is asked.
+    // It was fitted on the evenly spread full frames: a blink check's extra eyes-only frames
+    // stay out of it.
     let pad = req.liveness.then(|| {
-        face_engine::pad::assess_media(
-            &decoded.frames,
-            &ma,
+        let full = face_engine::media::full_positions(
+            decoded.frames.len(),
+            face_engine::media::DEFAULT_FRAMES,
+        );
+        let (images, analyses): (Vec<&image::RgbImage>, Vec<&face_engine::FrameAnalysis>) = full
+            .iter()
+            .filter_map(|&i| Some((&decoded.frames.get(i)?.image, &ma.frames.get(i)?.1)))
+            .unzip();
+        face_engine::pad::assess(
+            &images,
+            &analyses,
+            &[],
             &face_engine::pad::PadConfig::default(),
         )
+    });
+    let gesture = gesture.filter(|_| ma.frames_with_face > 0).map(|g| {
+        let v = face_engine::gesture::check_media(g, &ma, &cfg);
+        GestureOutcome {
+            performed: v.performed,
+            reason: v.reason.clone(),
+            evidence: serde_json::to_value(&v).unwrap_or_default(),
+        }
     });
     let best = ma.best_shot;
     let best_shot_jpeg = match best.filter(|_| req.best_shot) {
@@ -120,6 +149,7 @@ fn analyze_blocking(
             "frames": per_frame,
             "engine_ms": ma.total_ms,
         }),
+        gesture,
     })
 }
 
@@ -151,5 +181,22 @@ impl Analyzer for EngineAnalyzer {
 
     fn calibrated(&self, cosine: f32) -> f32 {
         face_engine::calibration::calibrated_score(cosine)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_port_gesture_maps_to_the_engine_gesture_of_the_same_tag() {
+        for &(tag, g) in shared::domain::tags::GESTURE_TAGS {
+            assert_eq!(
+                EngineGesture::from_tag(tag),
+                Some(engine_gesture(g)),
+                "{tag}"
+            );
+            assert_eq!(engine_gesture(g).name(), g.name());
+        }
     }
 }

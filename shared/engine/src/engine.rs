@@ -122,6 +122,18 @@ pub struct StageTimings {
     pub total_ms: f64,
 }
 
+/// How much of a frame [`Engine::analyze_frame_at`] analyses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FrameDepth {
+    /// What the options ask for.
+    Full,
+    /// Landmarks and eye closure only (no embedding, spoof score, pose or quality), for frames
+    /// sampled densely to catch a blink. [`Engine::analyze_frames_with`] takes the face box
+    /// interpolated between the neighbouring full frames when both have a face (about 5 ms a
+    /// frame), else detects (about 25 ms).
+    Eyes,
+}
+
 /// Analysis of the primary face of a frame.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FaceAnalysis {
@@ -377,6 +389,23 @@ impl Engine {
 
     /// Analyses the primary face (largest, then most central) of one image.
     pub fn analyze_frame(&self, img: &RgbImage, opts: &AnalyzeOptions) -> Result<FrameAnalysis> {
+        self.analyze_frame_at(img, opts, FrameDepth::Full)
+    }
+
+    /// [`Engine::analyze_frame`] at a depth: [`FrameDepth::Eyes`] computes detection, landmarks
+    /// (mouth) and eye closure only, whatever `opts` asks beyond that.
+    pub fn analyze_frame_at(
+        &self,
+        img: &RgbImage,
+        opts: &AnalyzeOptions,
+        depth: FrameDepth,
+    ) -> Result<FrameAnalysis> {
+        let eyes_only = depth == FrameDepth::Eyes;
+        let opts = &AnalyzeOptions {
+            embedding: opts.embedding && !eyes_only,
+            liveness: opts.liveness && !eyes_only,
+            signals: opts.signals || eyes_only,
+        };
         let t_all = Instant::now();
         let mut t = StageTimings::default();
         let t0 = Instant::now();
@@ -438,6 +467,8 @@ impl Engine {
             let t0 = Instant::now();
             eyes = Some(eye::eye_state(&self.eye, work, &lm)?);
             t.eye_ms = ms(t0);
+        }
+        if opts.signals && !eyes_only {
             let t0 = Instant::now();
             pose = Some(pose::head_pose(&self.pose, work, &b)?);
             t.pose_ms = ms(t0);
@@ -470,6 +501,43 @@ impl Engine {
         Ok(analysis)
     }
 
+    /// Landmarks, mouth and eye closure of the face in `det` (original image coordinates, e.g.
+    /// interpolated from neighbouring frames), without detection: an eyes-only frame
+    /// ([`FrameDepth::Eyes`]) whose only detection is `det`.
+    pub fn analyze_eyes_in_box(&self, img: &RgbImage, det: Detection) -> Result<FrameAnalysis> {
+        let t_all = Instant::now();
+        let mut t = StageTimings::default();
+        let (work, k) = self.prepare(img)?;
+        let work: &RgbImage = &work;
+        let b = det.bbox.scaled(1.0 / k);
+        let t0 = Instant::now();
+        let lm = landmarks::landmarks(&self.landmark, work, &b)?;
+        t.landmarks_ms = ms(t0);
+        let t0 = Instant::now();
+        let eyes = eye::eye_state(&self.eye, work, &lm)?;
+        t.eye_ms = ms(t0);
+        t.total_ms = ms(t_all);
+        Ok(FrameAnalysis {
+            width: img.width(),
+            height: img.height(),
+            detections: vec![det],
+            primary: Some(0),
+            face: Some(FaceAnalysis {
+                detection: det,
+                face_size_px: det.bbox.width().min(det.bbox.height()),
+                mouth_open_ratio: lm.mouth_open_ratio(),
+                landmarks: scale_landmarks(&lm, k),
+                pose: None,
+                eyes: Some(eyes),
+                sharpness: None,
+                quality: None,
+                spoof_score: None,
+                embedding: None,
+            }),
+            timings: t,
+        })
+    }
+
     /// Embedding of a face given its landmarks in original image coordinates (e.g. from an
     /// earlier [`Engine::analyze_frame`] without embedding).
     pub fn embed_with_landmarks(&self, img: &RgbImage, lm: &Landmarks) -> Result<Embedding> {
@@ -493,18 +561,77 @@ impl Engine {
     /// Analyses frames in parallel (rayon; each tract run is single-threaded), then fuses spoof
     /// scores, selects the best shot and embeds its face.
     pub fn analyze_frames<F: AsFrame + Sync>(&self, frames: &[F]) -> Result<MediaAnalysis> {
+        self.analyze_frames_with(frames, |_| FrameDepth::Full)
+    }
+
+    /// [`Engine::analyze_frames`] with a depth per frame position: spoof scores are fused and
+    /// the best shot chosen over the [`FrameDepth::Full`] frames only (dense gesture sampling
+    /// analyses the frames between them for eyes and mouth only).
+    pub fn analyze_frames_with<F: AsFrame + Sync>(
+        &self,
+        frames: &[F],
+        depth: impl Fn(usize) -> FrameDepth + Sync,
+    ) -> Result<MediaAnalysis> {
         let start = Instant::now();
         let opts = AnalyzeOptions {
             embedding: false,
             liveness: true,
             signals: true,
         };
+        let depths: Vec<FrameDepth> = (0..frames.len()).map(&depth).collect();
+        // Full frames first; then the eyes-only frames between two full frames with a face take
+        // the face box interpolated between theirs (no detection: a blink happens while the user
+        // holds still, and detection is four fifths of an eyes-only frame's cost), the others
+        // detect.
+        let full = frames
+            .par_iter()
+            .enumerate()
+            .map(|(pos, f)| match depths[pos] {
+                FrameDepth::Full => self
+                    .analyze_frame_at(f.image(), &opts, FrameDepth::Full)
+                    .map(Some),
+                FrameDepth::Eyes => Ok(None),
+            })
+            .collect::<Result<Vec<Option<FrameAnalysis>>>>()?;
+        let face_at = |p: usize| {
+            full[p]
+                .as_ref()
+                .and_then(|a| a.face.as_ref())
+                .map(|x| (frames[p].frame_index(p), x.detection))
+        };
         let analyses = frames
             .par_iter()
             .enumerate()
             .map(|(pos, f)| {
-                self.analyze_frame(f.image(), &opts)
-                    .map(|a| (f.frame_index(pos), a))
+                let index = f.frame_index(pos);
+                if let Some(a) = &full[pos] {
+                    return Ok((index, a.clone()));
+                }
+                let prev = (0..pos)
+                    .rev()
+                    .find(|&p| full[p].is_some())
+                    .and_then(face_at);
+                let next = (pos + 1..frames.len())
+                    .find(|&p| full[p].is_some())
+                    .and_then(face_at);
+                let a = match (prev, next) {
+                    (Some((i0, d0)), Some((i1, d1))) if i1 > i0 => {
+                        let w = (index as f32 - i0 as f32) / (i1 - i0) as f32;
+                        let mix = |a: f32, b: f32| a + (b - a) * w.clamp(0.0, 1.0);
+                        let det = Detection {
+                            bbox: BBox {
+                                x1: mix(d0.bbox.x1, d1.bbox.x1),
+                                y1: mix(d0.bbox.y1, d1.bbox.y1),
+                                x2: mix(d0.bbox.x2, d1.bbox.x2),
+                                y2: mix(d0.bbox.y2, d1.bbox.y2),
+                            },
+                            score: d0.score.min(d1.score),
+                        };
+                        self.analyze_eyes_in_box(f.image(), det)?
+                    }
+                    _ => self.analyze_frame_at(f.image(), &opts, FrameDepth::Eyes)?,
+                };
+                Ok((index, a))
             })
             .collect::<Result<Vec<_>>>()?;
         let spoof_scores: Vec<f32> = analyses
@@ -514,7 +641,7 @@ impl Engine {
         let best = best_shot::select_best(analyses.iter().filter_map(|(i, a)| {
             a.face
                 .as_ref()
-                .map(|f| (*i, f.detection.bbox, f.quality.unwrap_or(0.0)))
+                .and_then(|f| f.quality.map(|q| (*i, f.detection.bbox, q)))
         }));
         let embedding = match best {
             Some(b) => {

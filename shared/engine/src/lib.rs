@@ -15,6 +15,8 @@ pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod eye;
+pub mod gesture;
+pub mod gesture_eval;
 pub mod io;
 pub mod landmarks;
 pub mod liveness;
@@ -30,6 +32,6 @@ pub use detect::{BBox, DetectConfig, DetectOutcome, Detection};
 pub use embed::Embedding;
 pub use engine::{
     AnalyzeOptions, AsFrame, Engine, EngineConfig, EngineInfo, FaceAnalysis, FrameAnalysis,
-    MediaAnalysis, StageTimings,
+    FrameDepth, MediaAnalysis, StageTimings,
 };
 pub use error::{EngineError, Result};

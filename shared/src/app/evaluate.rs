@@ -16,8 +16,9 @@ use crate::domain::analysis::{
 };
 use crate::domain::collection::{Collection, CollectionParams, CollectionRef};
 use crate::domain::objects::{Media, MediaType, Resolution};
+use crate::domain::tags::{Gesture, gesture_of};
 use crate::domain::{CompanyId, MediaId};
-use crate::ports::{AnalyzeError, AnalyzeRequest, Analyzer, Blobs, FaceFindings};
+use crate::ports::{AnalyzeError, AnalyzeRequest, Analyzer, Blobs, FaceFindings, GestureOutcome};
 
 /// Where the bytes of a media come from.
 #[async_trait]
@@ -145,17 +146,22 @@ async fn run_quality(
         .get("extract_best_shot")
         .and_then(Value::as_bool)
         .unwrap_or(true);
-    let req = AnalyzeRequest {
-        liveness: true,
-        template: false,
-        best_shot,
-    };
     let mut decisions = Vec::new();
     for m in media {
         let mut r = ResultMedia::of(m.media_id);
+        let req = AnalyzeRequest {
+            liveness: true,
+            template: false,
+            best_shot,
+            gesture: gesture_of(&m.tags),
+        };
         match findings(analyzer, m, source, req).await? {
             Err(reason) => {
                 // No face means no proof of liveness: the media is declined, with the reason.
+                if let Some(g) = req.gesture {
+                    let (_, v) = gesture_result(g, None, &reason);
+                    r.results_data.insert("gesture".into(), v);
+                }
                 r.error_message = Some(reason);
                 r.resolution_status = Some(Resolution::Declined);
             }
@@ -188,7 +194,18 @@ async fn run_quality(
                         jpeg,
                     });
                 }
-                r.resolution_status = Some(t.liveness_decision(score));
+                let mut decision = t.liveness_decision(score);
+                if let Some(g) = req.gesture {
+                    // Active liveness: a video that does not show its gesture is declined,
+                    // whatever its spoof score (oz-api.md §4).
+                    let unchecked = "the engine did not check the gesture";
+                    let (performed, v) = gesture_result(g, f.gesture.as_ref(), unchecked);
+                    r.results_data.insert("gesture".into(), v);
+                    if !performed {
+                        decision = Resolution::Declined;
+                    }
+                }
+                r.resolution_status = Some(decision);
             }
         }
         decisions.extend(r.resolution_status);
@@ -208,6 +225,19 @@ fn fail(a: &mut Analysis, msg: String) {
     a.error_message = Some(msg);
 }
 
+/// `results_data.gesture` of a gesture-tagged media: `{name, performed, reason, evidence}`; a
+/// missing outcome counts as not performed, with `missing` as the reason.
+fn gesture_result(g: Gesture, outcome: Option<&GestureOutcome>, missing: &str) -> (bool, Value) {
+    let performed = outcome.is_some_and(|o| o.performed);
+    let v = json!({
+        "name": g.name(),
+        "performed": performed,
+        "reason": outcome.map_or(missing, |o| o.reason.as_str()),
+        "evidence": outcome.map_or(Value::Null, |o| o.evidence.clone()),
+    });
+    (performed, v)
+}
+
 async fn run_biometry(
     analyzer: &dyn Analyzer,
     a: &mut Analysis,
@@ -219,6 +249,7 @@ async fn run_biometry(
         liveness: false,
         template: true,
         best_shot: false,
+        gesture: None,
     };
     if media.len() < 2 {
         fail(

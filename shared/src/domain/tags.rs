@@ -29,6 +29,67 @@ pub const PHOTO_TAGS: &[&str] = &[
 /// Tags that fit any media.
 pub const ANY_TAGS: &[&str] = &["orientation_portrait", "orientation_landscape"];
 
+/// An active-liveness gesture a video's tag asks for (oz-api.md §4). `video_selfie`,
+/// `video_selfie_blank` and `video_selfie_oneshot` ask for none (passive liveness).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gesture {
+    /// `video_selfie_eyes`.
+    Blink,
+    /// `video_selfie_smile`.
+    Smile,
+    /// `video_selfie_left`: the user turns their head to their left.
+    Left,
+    /// `video_selfie_right`.
+    Right,
+    /// `video_selfie_high`: head up.
+    Up,
+    /// `video_selfie_down`.
+    Down,
+    /// `video_selfie_zoom_in`: the camera comes closer.
+    ZoomIn,
+    /// `video_selfie_zoom_out`.
+    ZoomOut,
+    /// `video_selfie_scan`: the head turns to both sides.
+    Scan,
+}
+
+/// The gesture tags and what they ask for.
+pub const GESTURE_TAGS: &[(&str, Gesture)] = &[
+    ("video_selfie_eyes", Gesture::Blink),
+    ("video_selfie_smile", Gesture::Smile),
+    ("video_selfie_left", Gesture::Left),
+    ("video_selfie_right", Gesture::Right),
+    ("video_selfie_high", Gesture::Up),
+    ("video_selfie_down", Gesture::Down),
+    ("video_selfie_zoom_in", Gesture::ZoomIn),
+    ("video_selfie_zoom_out", Gesture::ZoomOut),
+    ("video_selfie_scan", Gesture::Scan),
+];
+
+impl Gesture {
+    /// Name as serialised in results (`blink`, `zoom_in`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Gesture::Blink => "blink",
+            Gesture::Smile => "smile",
+            Gesture::Left => "left",
+            Gesture::Right => "right",
+            Gesture::Up => "up",
+            Gesture::Down => "down",
+            Gesture::ZoomIn => "zoom_in",
+            Gesture::ZoomOut => "zoom_out",
+            Gesture::Scan => "scan",
+        }
+    }
+}
+
+/// The gesture a media's tags ask for: the first gesture tag, if any.
+pub fn gesture_of(tags: &[String]) -> Option<Gesture> {
+    tags.iter()
+        .find_map(|t| GESTURE_TAGS.iter().find(|(g, _)| g == t).map(|x| x.1))
+}
+
 /// Most tags one media may carry.
 pub const MAX_TAGS: usize = 16;
 
@@ -76,5 +137,22 @@ mod tests {
         assert!(validate(&v(&["video_selfie"]), true).is_err());
         assert!(validate(&v(&["photo_selfie"]), false).is_err());
         assert!(validate(&v(&["selfie"]), true).is_err());
+    }
+
+    #[test]
+    fn gesture_tags_ask_for_gestures_and_passive_tags_for_none() {
+        let v = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            gesture_of(&v(&["video_selfie", "video_selfie_eyes"])),
+            Some(Gesture::Blink)
+        );
+        assert_eq!(gesture_of(&v(&["video_selfie_high"])), Some(Gesture::Up));
+        for passive in ["video_selfie", "video_selfie_blank", "video_selfie_oneshot"] {
+            assert_eq!(gesture_of(&v(&[passive, "orientation_portrait"])), None);
+        }
+        for (tag, g) in GESTURE_TAGS {
+            assert!(VIDEO_TAGS.contains(tag));
+            assert_eq!(serde_json::to_value(g).unwrap(), g.name());
+        }
     }
 }

@@ -56,6 +56,7 @@ const TEMPLATE: AnalyzeRequest = AnalyzeRequest {
     liveness: false,
     template: true,
     best_shot: false,
+    gesture: None,
 };
 
 /// The template of the face in image `bytes`.
@@ -123,6 +124,7 @@ pub async fn detect(State(lite): LiteState, req: Request) -> Result<Json<Value>>
         liveness: true,
         template: false,
         best_shot: false,
+        gesture: None,
     };
     let f = face(&lite, &*analyzer, bytes, req, "the image").await?;
     let spoof = f
