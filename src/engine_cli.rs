@@ -1,7 +1,8 @@
 //! `oz-api engine …`: the face engine from the command line, JSON output.
 //!
 //! - `compare A B` — 1:1 match of the primary faces of two photos.
-//! - `liveness FILE` — anti-spoofing score of a photo, or of a video / shot set (fused over frames).
+//! - `liveness FILE` — `confidence_spoofing` of a photo, video or shot set: the multi-signal PAD
+//!   fusion the quality analysis uses, with every signal and the single-frame CNN.
 //! - `detect FILE` — faces, landmarks-derived signals and timings.
 //! - `eval [--data DIR] [--json]` — the accuracy report over `../shared/data`.
 //!
@@ -118,8 +119,19 @@ pub fn run(args: EngineArgs) -> anyhow::Result<()> {
         EngineCmd::Liveness { file } => {
             let t = Instant::now();
             let bytes = std::fs::read(&file).with_context(|| file.display().to_string())?;
-            let media = face_engine::media::analyze_media_bytes(&engine, &bytes)?;
-            let spoof = media.spoof.as_ref().map(|s| s.score);
+            let (decoded, media) = face_engine::media::analyze_for_gesture(
+                &engine,
+                &bytes,
+                None,
+                &face_engine::gesture::GestureConfig::default(),
+            )?;
+            // The decision the quality analysis makes: the multi-signal PAD fusion.
+            let pad = face_engine::media::pad_of(
+                &decoded,
+                &media,
+                &face_engine::pad::PadConfig::default(),
+            );
+            let spoof = media.spoof.as_ref().map(|_| pad.confidence_spoofing);
             print(&json!({
                 "file": file,
                 "frames": media.frames.len(),
@@ -128,7 +140,8 @@ pub fn run(args: EngineArgs) -> anyhow::Result<()> {
                 "confidence_spoofing": spoof,
                 "is_attack": spoof.map(|s| engine.is_attack(s)),
                 "threshold": engine.config().spoof_threshold,
-                "fused": media.spoof,
+                "pad": pad,
+                "cnn": media.spoof,
                 "per_frame": media.frames.iter().map(|(i, f)| json!({
                     "index": i,
                     "faces": f.detections.len(),

@@ -84,23 +84,8 @@ fn analyze_blocking(
             other => AnalyzeError::Engine(anyhow::Error::new(other)),
         })?;
     // PAD tracks points across frames (~55 ms per video): only worth it when liveness is asked.
-    // It was fitted on the evenly spread full frames: a blink check's extra eyes-only frames
-    // stay out of it.
     let pad = req.liveness.then(|| {
-        let full = face_engine::media::full_positions(
-            decoded.frames.len(),
-            face_engine::media::DEFAULT_FRAMES,
-        );
-        let (images, analyses): (Vec<&image::RgbImage>, Vec<&face_engine::FrameAnalysis>) = full
-            .iter()
-            .filter_map(|&i| Some((&decoded.frames.get(i)?.image, &ma.frames.get(i)?.1)))
-            .unzip();
-        face_engine::pad::assess(
-            &images,
-            &analyses,
-            &[],
-            &face_engine::pad::PadConfig::default(),
-        )
+        face_engine::media::pad_of(&decoded, &ma, &face_engine::pad::PadConfig::default())
     });
     let gesture = gesture.filter(|_| ma.frames_with_face > 0).map(|g| {
         let v = face_engine::gesture::check_media(g, &ma, &cfg);

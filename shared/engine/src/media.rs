@@ -75,7 +75,7 @@ pub fn analyze_sampled<F: AsFrame + Sync>(engine: &Engine, frames: &[F]) -> Resu
 }
 
 /// Positions (ascending) of `n` evenly spread items of `0..total`, first and last included.
-pub fn full_positions(total: usize, n: usize) -> Vec<usize> {
+fn full_positions(total: usize, n: usize) -> Vec<usize> {
     if total <= n {
         return (0..total).collect();
     }
@@ -106,6 +106,22 @@ pub fn analyze_for_gesture(
         .map_err(|e| EngineError::Decode(e.to_string()))?;
     let analysis = analyze_sampled(engine, &decoded.frames)?;
     Ok((decoded, analysis))
+}
+
+/// The multi-signal PAD ([`crate::pad`]) of a media analysed by [`analyze_for_gesture`], on its
+/// evenly spread full frames only: PAD was fitted on those, and a blink check's extra eyes-only
+/// frames carry no spoof score.
+pub fn pad_of(
+    decoded: &media_decode::Decoded,
+    media: &MediaAnalysis,
+    cfg: &crate::pad::PadConfig,
+) -> crate::pad::PadAssessment {
+    let full = full_positions(decoded.frames.len(), DEFAULT_FRAMES);
+    let (images, analyses): (Vec<&image::RgbImage>, Vec<&crate::FrameAnalysis>) = full
+        .iter()
+        .filter_map(|&i| Some((&decoded.frames.get(i)?.image, &media.frames.get(i)?.1)))
+        .unzip();
+    crate::pad::assess(&images, &analyses, &[], cfg)
 }
 
 #[cfg(test)]
