@@ -197,14 +197,7 @@ async fn different_people_no_face_and_too_few_media() {
         )],
     )
     .await;
-    let started = start(
-        &app,
-        &client,
-        id_only["folder_id"].as_str().unwrap(),
-        &["quality"],
-    )
-    .await;
-    let q = finished(&app, &client, &started, "").await;
+    let q = run_one(&app, &client, &id_only, "quality").await;
     assert_eq!(q["resolution_status"], "SUCCESS", "{q}");
     assert_eq!(q["results_media"], json!([]));
 }
@@ -241,14 +234,7 @@ async fn presentation_attacks_are_declined() {
         ],
     )
     .await;
-    let started = start(
-        &app,
-        &client,
-        f["folder_id"].as_str().unwrap(),
-        &["quality"],
-    )
-    .await;
-    let q = finished(&app, &client, &started, "").await;
+    let q = run_one(&app, &client, &f, "quality").await;
     assert_eq!(q["resolution_status"], "DECLINED", "{q}");
     let name_of = |id: &Value| {
         f["media"]

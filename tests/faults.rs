@@ -84,14 +84,7 @@ async fn a_worker_panicking_mid_analysis_is_retried_and_completes() {
         vec![("selfie", "selfie.png", hanks, &["photo_selfie"])],
     )
     .await;
-    let started = start(
-        &app,
-        &client,
-        f["folder_id"].as_str().unwrap(),
-        &["quality"],
-    )
-    .await;
-    let a = finished(&app, &client, &started, "").await;
+    let a = run_one(&app, &client, &f, "quality").await;
     assert_eq!(a["state"], "FINISHED", "{a}");
     assert_eq!(a["resolution_status"], "SUCCESS", "{a}");
     assert_eq!(

@@ -61,14 +61,7 @@ async fn a_still_replayed_fails_its_gesture_and_a_zoom_passes_it() {
         ],
     )
     .await;
-    let started = start(
-        &app,
-        &client,
-        f["folder_id"].as_str().unwrap(),
-        &["quality"],
-    )
-    .await;
-    let q = finished(&app, &client, &started, "").await;
+    let q = run_one(&app, &client, &f, "quality").await;
     assert_eq!(q["state"], "FINISHED", "{q}");
     assert_eq!(q["resolution_status"], "DECLINED", "{q}");
     let by_name = |name: &str| -> Value {

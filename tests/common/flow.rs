@@ -71,3 +71,10 @@ pub async fn finished(app: &TestApp, token: &str, started: &[Value], t: &str) ->
         .unwrap();
     wait(app, token, a["analysis_id"].as_str().unwrap()).await
 }
+
+/// Starts one analysis of type `t` on `folder` (its JSON) and waits for it to end.
+pub async fn run_one(app: &TestApp, token: &str, folder: &Value, t: &str) -> Value {
+    let fid = folder["folder_id"].as_str().unwrap();
+    let started = start(app, token, fid, &[t]).await;
+    finished(app, token, &started, "").await
+}
