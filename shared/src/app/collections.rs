@@ -418,10 +418,9 @@ impl App {
     }
 
     /// The writes of `change` given the store as it is now (re-read on every try), and the
-    /// object keys to delete once they are committed.
+    /// object keys to delete once they are committed. Access was checked by the caller.
     async fn change_writes(
         &self,
-        actor: &Actor,
         cid: CollectionId,
         change: &Change<'_>,
     ) -> Result<(Vec<Write>, Vec<String>)> {
@@ -439,7 +438,7 @@ impl App {
                 (w, Vec::new())
             }
             Change::AddImages(pid, enrolled) => {
-                let mut p = self.get_person(actor, cid, *pid).await?;
+                let mut p = self.load_person(cid, *pid).await?;
                 room(&p, enrolled.len())?;
                 p.image_count += enrolled.len() as u32;
                 p.time_updated = now();
@@ -448,8 +447,8 @@ impl App {
                 (w, Vec::new())
             }
             Change::DeletePerson(pid) => {
-                self.get_person(actor, cid, *pid).await?;
-                let images = self.person_images(actor, cid, *pid).await?;
+                self.load_person(cid, *pid).await?;
+                let images = self.load_person_images(cid, *pid).await?;
                 let mut w = vec![Write::Delete {
                     pk: pk.clone(),
                     sk: person_sk(*pid),
@@ -461,7 +460,7 @@ impl App {
                 (w, images.iter().map(PersonImage::object_key).collect())
             }
             Change::DeleteImage(pid, iid) => {
-                let mut p = self.get_person(actor, cid, *pid).await?;
+                let mut p = self.load_person(cid, *pid).await?;
                 let item = self
                     .store
                     .get(&pk, &image_sk(*pid, *iid))
@@ -494,7 +493,7 @@ impl App {
         for _ in 0..WRITE_RETRIES {
             let c = self.get_collection(actor, cid).await?;
             actor.require_collection_write()?;
-            let (writes, gone) = self.change_writes(actor, cid, &change).await?;
+            let (writes, gone) = self.change_writes(cid, &change).await?;
             let mut all = vec![bump(&c)];
             all.extend(writes);
             match self.store.transact(all).await {
@@ -582,6 +581,11 @@ impl App {
         pid: PersonId,
     ) -> Result<Person> {
         self.get_collection(actor, cid).await?;
+        self.load_person(cid, pid).await
+    }
+
+    /// The person item, without access checks (the caller made them).
+    async fn load_person(&self, cid: CollectionId, pid: PersonId) -> Result<Person> {
         let item = self
             .store
             .get(&collection_pk(cid), &person_sk(pid))
@@ -598,7 +602,7 @@ impl App {
         pid: PersonId,
     ) -> Result<PersonView> {
         let person = self.get_person(actor, cid, pid).await?;
-        let images = self.person_images(actor, cid, pid).await?;
+        let images = self.load_person_images(cid, pid).await?;
         Ok(PersonView {
             person,
             images: Some(images),
@@ -645,6 +649,15 @@ impl App {
         pid: PersonId,
     ) -> Result<Vec<PersonImage>> {
         self.get_collection(actor, cid).await?;
+        self.load_person_images(cid, pid).await
+    }
+
+    /// The image items of a person, without access checks (the caller made them).
+    async fn load_person_images(
+        &self,
+        cid: CollectionId,
+        pid: PersonId,
+    ) -> Result<Vec<PersonImage>> {
         let items = self
             .store
             .query(&collection_pk(cid), &Range::prefix(format!("IMAGE#{pid}#")))
