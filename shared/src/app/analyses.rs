@@ -477,9 +477,10 @@ impl App {
 }
 
 impl App {
-    /// Waits up to `wait` for the analyses `ids` of folder `folder` to end (single request);
-    /// true when they all have. Polls the store with a growing interval, since the worker may
-    /// be another process.
+    /// Waits up to `wait` for the analyses `ids` of folder `folder` to end and for the folder's
+    /// roll-up that follows the last one (single request: a new folder, these analyses only);
+    /// true when both happened. Polls the store with a growing interval, since the worker may be
+    /// another process.
     pub async fn await_analyses(
         &self,
         folder: FolderId,
@@ -494,7 +495,11 @@ impl App {
                 .iter()
                 .any(|a| ids.contains(&a.analysis_id) && a.state == AnalysisState::Processing);
             if !running {
-                return Ok(true);
+                let f: Folder =
+                    repo::get_meta(&*self.store, &repo::folder_pk(folder), "folder").await?;
+                if f.resolution_status != crate::domain::objects::FolderStatus::Processing {
+                    return Ok(true);
+                }
             }
             let now = tokio::time::Instant::now();
             if now >= deadline {
