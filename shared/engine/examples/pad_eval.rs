@@ -53,8 +53,8 @@ fn main() -> anyhow::Result<()> {
                     .map_or("-".into(), |v| format!("{v:.3}")),
                 p.map_or("-".into(), |p| format!("{:.3}", p.max_deformation)),
                 p.map_or("-".into(), |p| format!(
-                    "{:.4}",
-                    p.median_homography_residual
+                    "{:.2}px",
+                    p.median_homography_residual_px
                 )),
                 p.map_or(0, |p| p.pairs_used),
                 c.fused

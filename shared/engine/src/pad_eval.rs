@@ -6,10 +6,16 @@
 //! - videos: every `video/*.mp4` cut into 3 s clips of [`DEFAULT_FRAMES`] frames (the live clips
 //!   are bona fide, `selfie-turns-replay-attack.mp4` is a real phone replay);
 //! - synthetic hand-held prints ([`crate::pad::synthetic`]): stills of the live video and the
-//!   photos, swayed as a plane.
+//!   photos, swayed as a plane;
+//! - low-resolution copies ([`low_res`]): the `selfie-turns-*` clips scaled to face widths of
+//!   64 and 96 px and re-encoded with H.264 at a fine and a coarse quantiser (bona fide and
+//!   replay), and the synthetic prints at a 64 px face;
+//! - the `faces-deepface` photos as bona fide photos.
 //!
-//! Split: clips from `selfie-turns-*.mp4` and synthetic prints made from its frames are the
-//! **development** split the thresholds were set on; everything else is **held out**.
+//! Split: clips from `selfie-turns-*.mp4`, their low-resolution copies, synthetic prints made
+//! from its frames and the `faces-deepface` photos (bona fide photos, for the photo operating
+//! point) are the **development** split the thresholds were set on; everything else is **held
+//! out**.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -25,6 +31,11 @@ use crate::io::load_image;
 use crate::media::DEFAULT_FRAMES;
 use crate::pad::synthetic::{Sway, handheld_print};
 use crate::pad::{PadAssessment, PadConfig, Verdict, assess};
+
+/// Face widths (pixels) of the low-resolution development copies.
+pub const LOW_RES_FACES: [f32; 2] = [64.0, 96.0];
+/// H.264 quantiser ranges of the low-resolution copies (fine, coarse).
+pub const LOW_RES_QP: [(u8, u8); 2] = [(28, 32), (40, 44)];
 
 /// Clip length for the videos, seconds.
 pub const CLIP_SECONDS: f64 = 3.0;
@@ -153,7 +164,7 @@ fn case(
         medium: medium.to_string(),
         attack_type,
         split: split.to_string(),
-        baseline: fused.cnn.as_ref().map(|c| c.score),
+        baseline: fused.cnn.as_ref().map(|c| c.raw),
         fused,
     })
 }
@@ -189,6 +200,51 @@ pub fn video_clips(bytes: &[u8]) -> anyhow::Result<Vec<Vec<RgbImage>>> {
                 .map(|f| f.iter().map(|x| x.image.clone()).collect())
         })
         .collect())
+}
+
+/// `clip` scaled by `scale` (even dimensions), encoded as H.264 at quantiser range `qp` over
+/// [`CLIP_SECONDS`] and decoded back: what a low-resolution, compressed capture of the same scene
+/// looks like to the engine.
+pub fn low_res(clip: &[RgbImage], scale: f32, qp: (u8, u8)) -> anyhow::Result<Vec<RgbImage>> {
+    let Some(first) = clip.first() else {
+        return Ok(Vec::new());
+    };
+    let side = |v: u32| (((v as f32 * scale) as u32) & !1).max(16);
+    let (w, h) = (side(first.width()), side(first.height()));
+    let small: Vec<RgbImage> = clip
+        .iter()
+        .map(|f| image::imageops::resize(f, w, h, image::imageops::FilterType::Triangle))
+        .collect();
+    let mp4 = media_decode::mp4_writer::make_mp4(
+        &small,
+        &media_decode::mp4_writer::Mp4Opts {
+            fps: (clip.len() as f64 / CLIP_SECONDS).ceil().max(1.0) as u32,
+            gop: 300,
+            qp: Some(qp),
+            ..Default::default()
+        },
+    );
+    let decoded = media_decode::decode(&mp4, &Limits::default(), Sampling::Evenly(clip.len()))?;
+    Ok(decoded.frames.into_iter().map(|f| f.image).collect())
+}
+
+/// Low-resolution copies of `clip` (see [`low_res`]), one per face width and quantiser, as
+/// `(label, frames)`; none when the clip has no face.
+fn low_res_copies(
+    clip: &[RgbImage],
+    face_px: Option<f32>,
+) -> anyhow::Result<Vec<(String, Vec<RgbImage>)>> {
+    let Some(face_px) = face_px.filter(|&f| f > 0.0) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for target in LOW_RES_FACES {
+        for qp in LOW_RES_QP {
+            let frames = low_res(clip, (target / face_px).min(1.0), qp)?;
+            out.push((format!("face {target:.0} px, QP {}-{}", qp.0, qp.1), frames));
+        }
+    }
+    Ok(out)
 }
 
 fn images(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -237,11 +293,16 @@ pub fn evaluate_pad_fusion(
         photos.push((p, t));
     }
     let rel = |p: &Path| p.strip_prefix(data).unwrap_or(p).display().to_string();
+    let deepface = images(&data.join("faces-deepface"));
     let photo_cases: Vec<anyhow::Result<PadCase>> = photos
+        .iter()
+        .map(|(p, t)| (p, t.clone(), "held-out"))
+        .chain(deepface.iter().map(|p| (p, None, "dev")))
+        .collect::<Vec<_>>()
         .par_iter()
-        .map(|(p, t)| {
+        .map(|(p, t, split)| {
             let img = load_image(p, max_px)?;
-            case(engine, cfg, rel(p), "photo", t.clone(), "held-out", &[img])
+            case(engine, cfg, rel(p), "photo", t.clone(), split, &[img])
         })
         .collect();
     cases.extend(
@@ -283,7 +344,7 @@ pub fn evaluate_pad_fusion(
             _ => "video",
         };
         for (i, clip) in clips.iter().enumerate() {
-            cases.push(case(
+            let c = case(
                 engine,
                 cfg,
                 format!("{} clip {}", rel(v), i),
@@ -291,7 +352,22 @@ pub fn evaluate_pad_fusion(
                 attack.clone(),
                 split,
                 clip,
-            )?);
+            )?;
+            if split == "dev" {
+                let face_px = c.fused.cnn.as_ref().map(|x| x.face_px);
+                for (label, frames) in low_res_copies(clip, face_px)? {
+                    cases.push(case(
+                        engine,
+                        cfg,
+                        format!("{} ({label})", c.name),
+                        "video (low-res synthetic)",
+                        attack.clone(),
+                        split,
+                        &frames,
+                    )?);
+                }
+            }
+            cases.push(c);
         }
     }
 
@@ -309,7 +385,7 @@ pub fn evaluate_pad_fusion(
         }
     }
     let mut held: Vec<std::path::PathBuf> = photos.iter().map(|(p, _)| p.clone()).collect();
-    held.extend(images(&data.join("faces-deepface")).into_iter().take(8));
+    held.extend(deepface.iter().take(8).cloned());
     for (i, p) in held.iter().enumerate() {
         let img = load_image(p, max_px)?;
         // Large photos are shrunk first: a print is re-filmed at video resolution.
@@ -328,7 +404,7 @@ pub fn evaluate_pad_fusion(
     }
     for (name, still, split, seed) in &synth {
         let frames = handheld_print(still, DEFAULT_FRAMES, &sway, *seed);
-        cases.push(case(
+        let c = case(
             engine,
             cfg,
             format!("hand-held print of {name} (seed {seed})"),
@@ -336,7 +412,26 @@ pub fn evaluate_pad_fusion(
             Some("print (synthetic hand-held)".to_string()),
             split,
             &frames,
-        )?);
+        )?;
+        // The same print filmed small and compressed: the CNN's operating point is lenient
+        // there, so the planarity test has to hold on its own.
+        if let Some(face_px) = c.fused.cnn.as_ref().map(|x| x.face_px).filter(|&f| f > 0.0) {
+            let small = low_res(
+                &frames,
+                (LOW_RES_FACES[0] / face_px).min(1.0),
+                LOW_RES_QP[0],
+            )?;
+            cases.push(case(
+                engine,
+                cfg,
+                format!("{} (face {:.0} px)", c.name, LOW_RES_FACES[0]),
+                "video (low-res synthetic)",
+                c.attack_type.clone(),
+                split,
+                &small,
+            )?);
+        }
+        cases.push(c);
     }
     if cases.is_empty() {
         return Ok(None);
@@ -387,7 +482,7 @@ fn table_rows<'a>(cases: impl Iterator<Item = &'a PadCase>) -> Vec<PadRow> {
 fn write_rows(s: &mut String, rows: &[PadRow]) {
     let _ = writeln!(
         s,
-        "{:<16} {:<28} {:>4} | {:>8} {:>8} {:>7} | {:>8} {:>8} {:>7}",
+        "{:<26} {:<28} {:>4} | {:>8} {:>8} {:>7} | {:>8} {:>8} {:>7}",
         "medium",
         "attack type",
         "n",
@@ -409,7 +504,7 @@ fn write_rows(s: &mut String, rows: &[PadRow]) {
         };
         let _ = writeln!(
             s,
-            "{:<16} {:<28} {:>4} | {:>8} {:>8} {:>7} | {:>8} {:>8} {:>7}{}",
+            "{:<26} {:<28} {:>4} | {:>8} {:>8} {:>7} | {:>8} {:>8} {:>7}{}",
             r.medium,
             r.group,
             n,
@@ -438,7 +533,7 @@ impl PadEvalReport {
             "\nPAD: single-frame baseline (fr_liveness p75 > {}) | fused ({})",
             self.config.threshold, self.version
         );
-        let _ = writeln!(s, "{:>50} | {:^25} | {:^25}", "", "baseline", "fused");
+        let _ = writeln!(s, "{:>60} | {:^25} | {:^25}", "", "baseline", "fused");
         write_rows(&mut s, &self.rows);
         let _ = writeln!(s, "\nheld-out split only (thresholds not set on these):");
         write_rows(&mut s, &self.held_out_rows);

@@ -18,6 +18,7 @@ mod guard;
 mod info;
 mod jpeg;
 mod mp4;
+pub mod mp4_writer;
 mod sampling;
 mod shotset;
 pub mod sniff;

@@ -2,7 +2,8 @@
 //!
 //! Model (version [`FUSION_VERSION`]): every signal that can vote for an attack maps its value
 //! to an attack score in 0..1 that is 0.5 exactly at its threshold (a logistic of the distance
-//! to the threshold; the CNN's own spoof score for `fr_liveness`), and the fused score is the
+//! to the threshold; for `fr_liveness` its spoof score mapped piecewise linearly onto 0.5 at the
+//! operating point of [`CnnConfig`]), and the fused score is the
 //! **maximum** of the attack scores of the signals that reached a verdict. A presentation is an
 //! attack when that maximum exceeds 0.5, i.e. when any signal is past its threshold.
 //!
@@ -38,7 +39,72 @@ use crate::engine::FrameAnalysis;
 use crate::liveness::fuse_spoof_scores;
 
 /// Version of the fusion model and its thresholds, recorded in every result.
-pub const FUSION_VERSION: &str = "pad-fusion-1 (max of per-signal attack scores; 2026-11-26)";
+pub const FUSION_VERSION: &str = "pad-fusion-2 (max of per-signal attack scores; CNN operating point by medium and face size; 2026-11-26)";
+
+/// Operating points of the single-frame CNN (`1 − p(live)` of `fr_liveness`, fused over frames
+/// by the upper quartile). One fixed threshold does not fit every capture:
+///
+/// - **photos**: bona fide photos score low (64 photos of `faces-deepface`, the development
+///   set for photos: median 0.001, max 0.27), and a still print the CNN only half recognises
+///   (0.3–0.5) has no other signal to catch it, so photos are judged at `photo_threshold`, the
+///   lowest 0.05 step above every development bona fide photo;
+/// - **videos with small faces**: the CNN's false alarms grow as the face shrinks and the
+///   codec smears its texture. The development clips (`selfie-turns-*`) scaled down to face
+///   widths of 50–160 px and re-encoded with H.264 at QP 28–44 (`pad_eval`) score up to 0.96
+///   live below 128 px, 0.32 at 160 px, while the replays score ≥ 0.995 at every size. So the
+///   video threshold rises linearly from `video_threshold` at `large_face_px` to
+///   `small_face_threshold` at `small_face_px` (median face width over the frames). Prints and
+///   cut-outs in a video are the planarity test's job, not the CNN's, at any size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CnnConfig {
+    /// Threshold on the CNN score of a single photo.
+    pub photo_threshold: f32,
+    /// Threshold for videos whose face is at least `large_face_px` wide.
+    pub video_threshold: f32,
+    /// Threshold for videos whose face is at most `small_face_px` wide.
+    pub small_face_threshold: f32,
+    /// Face width (pixels) up to which `small_face_threshold` applies.
+    pub small_face_px: f32,
+    /// Face width (pixels) from which `video_threshold` applies.
+    pub large_face_px: f32,
+}
+
+impl Default for CnnConfig {
+    fn default() -> Self {
+        CnnConfig {
+            photo_threshold: 0.3,
+            video_threshold: crate::liveness::DEFAULT_SPOOF_THRESHOLD,
+            small_face_threshold: 0.98,
+            small_face_px: 128.0,
+            large_face_px: 192.0,
+        }
+    }
+}
+
+impl CnnConfig {
+    /// Threshold for a photo (`video == false`) or a video whose median face is `face_px` wide.
+    pub fn threshold(&self, video: bool, face_px: f32) -> f32 {
+        if !video {
+            return self.photo_threshold;
+        }
+        let span = (self.large_face_px - self.small_face_px).max(1.0);
+        let t = ((self.large_face_px - face_px) / span).clamp(0.0, 1.0);
+        self.video_threshold + t * (self.small_face_threshold - self.video_threshold)
+    }
+}
+
+/// Maps a raw score onto an attack score that is 0.5 exactly at `threshold`: linear from 0 to
+/// the threshold and from the threshold to 1, so the order of scores is kept and the fused
+/// `confidence_spoofing` keeps the Oz meaning (attack above 0.5).
+pub fn attack_score(raw: f32, threshold: f32) -> f32 {
+    let t = threshold.clamp(1e-3, 1.0 - 1e-3);
+    let s = if raw <= t {
+        0.5 * raw / t
+    } else {
+        0.5 + 0.5 * (raw - t) / (1.0 - t)
+    };
+    s.clamp(0.0, 1.0)
+}
 
 /// Thresholds of the screen cues.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -64,8 +130,11 @@ impl Default for ScreenConfig {
 /// Every knob of the PAD fusion.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PadConfig {
-    /// Threshold on the fused CNN spoof score (and on the fused `confidence_spoofing`).
+    /// Threshold on the fused `confidence_spoofing` (every signal's attack score is 0.5 at its
+    /// own threshold).
     pub threshold: f32,
+    /// Operating points of the single-frame CNN.
+    pub cnn: CnnConfig,
     /// Planarity test on the texture tracks (votes).
     pub parallax: ParallaxConfig,
     /// Planarity test on the landmarks (reported only: landmark jitter is as large as the
@@ -87,6 +156,7 @@ impl Default for PadConfig {
     fn default() -> Self {
         PadConfig {
             threshold: crate::liveness::DEFAULT_SPOOF_THRESHOLD,
+            cnn: CnnConfig::default(),
             parallax: ParallaxConfig::default(),
             landmark_parallax: ParallaxConfig::landmarks(),
             motion: MotionConfig::default(),
@@ -102,7 +172,13 @@ impl Default for PadConfig {
 pub struct CnnSignal {
     /// Frames scored.
     pub frames: usize,
-    /// Upper quartile of the per-frame spoof scores (the attack score of this signal).
+    /// Upper quartile of the per-frame spoof scores.
+    pub raw: f32,
+    /// Median width of the face, pixels.
+    pub face_px: f32,
+    /// Operating point applied to `raw` ([`CnnConfig::threshold`]).
+    pub threshold: f32,
+    /// Attack score: `raw` mapped so that `threshold` is 0.5 ([`attack_score`]).
     pub score: f32,
     /// Verdict at the threshold.
     pub verdict: Verdict,
@@ -247,10 +323,20 @@ pub fn assess(
         .collect();
     let faces: Vec<_> = analyses.iter().filter_map(|a| a.face.as_ref()).collect();
     let spoof: Vec<f32> = faces.iter().filter_map(|f| f.spoof_score).collect();
-    let cnn = fuse_spoof_scores(&spoof, cfg.threshold).map(|f| CnnSignal {
+    let face_px = median(
+        &mut faces
+            .iter()
+            .map(|f| f.detection.bbox.width())
+            .collect::<Vec<_>>(),
+    );
+    let cnn_threshold = cfg.cnn.threshold(video, face_px);
+    let cnn = fuse_spoof_scores(&spoof, cnn_threshold).map(|f| CnnSignal {
         frames: f.frames,
-        score: f.score,
-        verdict: if f.score > cfg.threshold {
+        raw: f.score,
+        face_px,
+        threshold: cnn_threshold,
+        score: attack_score(f.score, cnn_threshold),
+        verdict: if f.score > cnn_threshold {
             Verdict::Attack
         } else {
             Verdict::Live
@@ -347,5 +433,34 @@ pub fn assess(
         pulse: pulse_sig,
         notes,
         config: *cfg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cnn_threshold_by_medium_and_face_size() {
+        let c = CnnConfig::default();
+        assert_eq!(c.threshold(false, 40.0), c.photo_threshold);
+        assert_eq!(c.threshold(true, 400.0), c.video_threshold);
+        assert_eq!(c.threshold(true, c.large_face_px), c.video_threshold);
+        assert_eq!(c.threshold(true, 60.0), c.small_face_threshold);
+        let mid = c.threshold(true, (c.small_face_px + c.large_face_px) / 2.0);
+        let want = (c.video_threshold + c.small_face_threshold) / 2.0;
+        assert!((mid - want).abs() < 1e-6, "{mid}");
+    }
+
+    #[test]
+    fn attack_score_is_one_half_at_the_threshold_and_keeps_order() {
+        for t in [0.3, 0.5, 0.98] {
+            assert!((attack_score(t, t) - 0.5).abs() < 1e-6);
+            assert_eq!(attack_score(0.0, t), 0.0);
+            assert_eq!(attack_score(1.0, t), 1.0);
+            let v: Vec<f32> = (0..=20).map(|i| attack_score(i as f32 / 20.0, t)).collect();
+            assert!(v.windows(2).all(|w| w[0] <= w[1]), "{v:?}");
+            assert!(attack_score(t - 0.01, t) < 0.5 && attack_score(t + 0.01, t) > 0.5);
+        }
     }
 }

@@ -5,7 +5,8 @@
 //!   moves as one plane); the same test on the 68 landmarks is reported alongside;
 //! - [`motion`]: non-rigid facial motion (blinks, mouth, brows) — supports liveness only;
 //! - [`screen_cues`]: framing edges (votes) and moiré / colour statistics (reported), per frame;
-//! - the single-frame anti-spoofing CNN (`fr_liveness`), fused over frames (upper quartile);
+//! - the single-frame anti-spoofing CNN (`fr_liveness`), fused over frames (upper quartile) and
+//!   judged at an operating point chosen by medium and face size ([`fusion::CnnConfig`]);
 //! - [`rppg`]: skin-colour pulse — supports liveness only, on long dense clips;
 //!
 //! combined by [`fusion`] into `confidence_spoofing`. A photo gets the CNN and the screen cues
@@ -23,7 +24,7 @@ pub mod tracks;
 
 use serde::{Deserialize, Serialize};
 
-pub use fusion::{FUSION_VERSION, PadAssessment, PadConfig, assess};
+pub use fusion::{CnnConfig, FUSION_VERSION, PadAssessment, PadConfig, assess};
 
 /// What one signal (or the fusion) concludes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
