@@ -6,6 +6,15 @@
 
 #![warn(missing_docs)]
 
+/// mimalloc is the process allocator of every binary that links the engine (feature
+/// `mimalloc`, on by default). tract's model load is made of many small allocations, copies and
+/// frees (graph patches during decluttering); with glibc malloc all six models took 656–677 ms
+/// cold on one thread and 449–542 ms on two, with mimalloc 456–559 ms and 375–391 ms (this
+/// machine, 2026-11-26; `cargo bench -p face-engine` prints the current numbers).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod align;
 pub mod best_shot;
 pub mod calibration;

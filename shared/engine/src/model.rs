@@ -5,8 +5,9 @@
 //! linalg kernels ≈ 30 %, protobuf parsing ≈ 10 %. Caching the decluttered model as NNEF
 //! (`tract-nnef`, tar) was measured and dropped: reading the NNEF text + tensors costs about as
 //! much as parsing and decluttering the ONNX file, and optimising the reloaded graph is slower
-//! (tract cannot serialise already-optimised ops), so cold loads got slower, not faster (see the
-//! bench, `cargo bench -p face-engine`).
+//! (tract cannot serialise already-optimised ops), so cold loads got slower, not faster (all six
+//! models on one thread: 697 ms from the cache against 667 ms from ONNX, 2026-11-26; the
+//! comparison was then dropped from the bench, `cargo bench -p face-engine`).
 
 use std::path::Path;
 use std::sync::Arc;
