@@ -202,13 +202,19 @@ pub fn video_clips(bytes: &[u8]) -> anyhow::Result<Vec<Vec<RgbImage>>> {
         .collect())
 }
 
-/// `clip` scaled by `scale` (even dimensions), encoded as H.264 at quantiser range `qp` over
-/// [`CLIP_SECONDS`] and decoded back: what a low-resolution, compressed capture of the same scene
-/// looks like to the engine.
-pub fn low_res(clip: &[RgbImage], scale: f32, qp: (u8, u8)) -> anyhow::Result<Vec<RgbImage>> {
+/// `clip`, whose face is `face_px` wide, scaled so the face is `target_px` wide (never up; even
+/// dimensions), encoded as H.264 at quantiser range `qp` over [`CLIP_SECONDS`] and decoded back:
+/// what a low-resolution, compressed capture of the same scene looks like to the engine.
+pub fn low_res(
+    clip: &[RgbImage],
+    face_px: f32,
+    target_px: f32,
+    qp: (u8, u8),
+) -> anyhow::Result<Vec<RgbImage>> {
     let Some(first) = clip.first() else {
         return Ok(Vec::new());
     };
+    let scale = (target_px / face_px).min(1.0);
     let side = |v: u32| (((v as f32 * scale) as u32) & !1).max(16);
     let (w, h) = (side(first.width()), side(first.height()));
     let small: Vec<RgbImage> = clip
@@ -228,19 +234,24 @@ pub fn low_res(clip: &[RgbImage], scale: f32, qp: (u8, u8)) -> anyhow::Result<Ve
     Ok(decoded.frames.into_iter().map(|f| f.image).collect())
 }
 
+/// Median face width of a scored case, pixels (`None` without a face).
+fn face_px(c: &PadCase) -> Option<f32> {
+    c.fused.cnn.as_ref().map(|x| x.face_px).filter(|&f| f > 0.0)
+}
+
 /// Low-resolution copies of `clip` (see [`low_res`]), one per face width and quantiser, as
 /// `(label, frames)`; none when the clip has no face.
 fn low_res_copies(
     clip: &[RgbImage],
     face_px: Option<f32>,
 ) -> anyhow::Result<Vec<(String, Vec<RgbImage>)>> {
-    let Some(face_px) = face_px.filter(|&f| f > 0.0) else {
+    let Some(face_px) = face_px else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
     for target in LOW_RES_FACES {
         for qp in LOW_RES_QP {
-            let frames = low_res(clip, (target / face_px).min(1.0), qp)?;
+            let frames = low_res(clip, face_px, target, qp)?;
             out.push((format!("face {target:.0} px, QP {}-{}", qp.0, qp.1), frames));
         }
     }
@@ -354,8 +365,7 @@ pub fn evaluate_pad_fusion(
                 clip,
             )?;
             if split == "dev" {
-                let face_px = c.fused.cnn.as_ref().map(|x| x.face_px);
-                for (label, frames) in low_res_copies(clip, face_px)? {
+                for (label, frames) in low_res_copies(clip, face_px(&c))? {
                     cases.push(case(
                         engine,
                         cfg,
@@ -415,12 +425,8 @@ pub fn evaluate_pad_fusion(
         )?;
         // The same print filmed small and compressed: the CNN's operating point is lenient
         // there, so the planarity test has to hold on its own.
-        if let Some(face_px) = c.fused.cnn.as_ref().map(|x| x.face_px).filter(|&f| f > 0.0) {
-            let small = low_res(
-                &frames,
-                (LOW_RES_FACES[0] / face_px).min(1.0),
-                LOW_RES_QP[0],
-            )?;
+        if let Some(px) = face_px(&c) {
+            let small = low_res(&frames, px, LOW_RES_FACES[0], LOW_RES_QP[0])?;
             cases.push(case(
                 engine,
                 cfg,

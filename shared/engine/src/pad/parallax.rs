@@ -266,37 +266,58 @@ mod tests {
     }
 
     fn tracks(frames: Vec<Vec<Option<[f64; 2]>>>) -> Tracks {
+        tracks_at(frames, 100.0)
+    }
+
+    fn tracks_at(frames: Vec<Vec<Option<[f64; 2]>>>, iod: f64) -> Tracks {
         let n = frames.len();
         Tracks {
             points: frames,
-            iod: vec![100.0; n],
+            iod: vec![iod; n],
         }
+    }
+
+    /// Eight frames of the head points laid flat (`px` pixels per unit) on a plane moved from
+    /// rest to `end` linearly, each tracked point shifted by `noise()` in x and y.
+    fn planar_sequence(
+        px: f64,
+        end: PlanePose,
+        mut noise: impl FnMut() -> f64,
+    ) -> Vec<Vec<Option<[f64; 2]>>> {
+        let flat: Vec<[f64; 2]> = head_points()
+            .iter()
+            .map(|p| [320.0 + px * p[0], 240.0 + px * p[1]])
+            .collect();
+        (0..8)
+            .map(|i| {
+                let t = i as f64 / 7.0;
+                let pose = PlanePose {
+                    yaw: end.yaw * t,
+                    pitch: end.pitch * t,
+                    roll: end.roll * t,
+                    tx: end.tx * t,
+                    ty: end.ty * t,
+                    zoom: end.zoom * t,
+                };
+                let h: Homography = plane_homography(640.0, 480.0, &pose);
+                flat.iter()
+                    .map(|p| h.apply(*p).map(|q| [q[0] + noise(), q[1] + noise()]))
+                    .collect()
+            })
+            .collect()
     }
 
     #[test]
     fn planar_warp_sequence_has_near_zero_parallax() {
-        let flat: Vec<[f64; 2]> = head_points()
-            .iter()
-            .map(|p| [320.0 + 100.0 * p[0], 240.0 + 100.0 * p[1]])
-            .collect();
-        let frames: Vec<Vec<Option<[f64; 2]>>> = (0..8)
-            .map(|i| {
-                let t = i as f64 / 7.0;
-                let h: Homography = plane_homography(
-                    640.0,
-                    480.0,
-                    &PlanePose {
-                        yaw: 0.3 * t,
-                        pitch: -0.15 * t,
-                        roll: 0.1 * t,
-                        tx: 20.0 * t,
-                        ty: 0.0,
-                        zoom: 0.1 * t,
-                    },
-                );
-                flat.iter().map(|p| h.apply(*p)).collect()
-            })
-            .collect();
+        let end = PlanePose {
+            yaw: 0.3,
+            pitch: -0.15,
+            roll: 0.1,
+            tx: 20.0,
+            ty: 0.0,
+            zoom: 0.1,
+        };
+        let frames = planar_sequence(100.0, end, || 0.0);
         let p = parallax(&tracks(frames), &ParallaxConfig::default());
         assert!(p.pairs_used >= 10, "{p:?}");
         assert!(p.ratio.unwrap() < 0.01, "{p:?}");
@@ -309,36 +330,20 @@ mod tests {
         // A plane with an inter-ocular distance of 25 px, tilted a little, tracked with
         // ±0.25 px of noise: the raw residual ratio looks three-dimensional, the denoised one
         // is planar.
-        let flat: Vec<[f64; 2]> = head_points()
-            .iter()
-            .map(|p| [320.0 + 25.0 * p[0], 240.0 + 25.0 * p[1]])
-            .collect();
         let mut seed = 7u64;
-        let mut noise = || {
+        let noise = move || {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
             ((seed >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 0.5
         };
-        let frames: Vec<Vec<Option<[f64; 2]>>> = (0..8)
-            .map(|i| {
-                let t = i as f64 / 7.0;
-                let pose = PlanePose {
-                    yaw: 0.25 * t,
-                    pitch: 0.1 * t,
-                    roll: 0.05 * t,
-                    tx: 4.0 * t,
-                    ty: 0.0,
-                    zoom: 0.05 * t,
-                };
-                let h = plane_homography(640.0, 480.0, &pose);
-                flat.iter()
-                    .map(|p| h.apply(*p).map(|q| [q[0] + noise(), q[1] + noise()]))
-                    .collect()
-            })
-            .collect();
-        let t = Tracks {
-            points: frames,
-            iod: vec![25.0; 8],
+        let end = PlanePose {
+            yaw: 0.25,
+            pitch: 0.1,
+            roll: 0.05,
+            tx: 4.0,
+            ty: 0.0,
+            zoom: 0.05,
         };
+        let t = tracks_at(planar_sequence(25.0, end, noise), 25.0);
         let raw = parallax(
             &t,
             &ParallaxConfig {
