@@ -6,10 +6,14 @@
 //! - videos: every `video/*.mp4` cut into 3 s clips of [`DEFAULT_FRAMES`] frames (the live clips
 //!   are bona fide, `selfie-turns-replay-attack.mp4` is a real phone replay);
 //! - synthetic hand-held prints ([`crate::pad::synthetic`]): stills of the live video and the
-//!   photos, swayed as a plane;
+//!   photos, swayed as a plane at [`PRINT_FPS`] and filmed ([`film`]: H.264 at the bits per
+//!   pixel of the development live recording, [`DEFAULT_FRAMES`] sampled from the decoded video,
+//!   as from a capture);
 //! - low-resolution copies ([`low_res`]): the `selfie-turns-*` clips scaled to face widths of
 //!   64 and 96 px and re-encoded with H.264 at a fine and a coarse quantiser (bona fide and
 //!   replay), and the synthetic prints at a 64 px face;
+//! - coarsely compressed copies: the same clips and prints at their own size, H.264 at
+//!   [`COARSE_QP`] (a low-bitrate capture);
 //! - the `faces-deepface` photos as bona fide photos.
 //!
 //! Split: clips from `selfie-turns-*.mp4`, their low-resolution copies, synthetic prints made
@@ -36,6 +40,14 @@ use crate::pad::{PadAssessment, PadConfig, Verdict, assess};
 pub const LOW_RES_FACES: [f32; 2] = [64.0, 96.0];
 /// H.264 quantiser ranges of the low-resolution copies (fine, coarse).
 pub const LOW_RES_QP: [(u8, u8); 2] = [(28, 32), (40, 44)];
+/// Quantiser range of the coarsely compressed full-size copies (a low-bitrate capture).
+pub const COARSE_QP: (u8, u8) = (40, 44);
+/// Frame rate the synthetic hand-held prints are rendered and filmed at.
+pub const PRINT_FPS: usize = 15;
+/// Bits per pixel and frame of a filmed print: those of the development live recording
+/// (`selfie-turns-live.mp4`, 402 kbit/s at 368×656 and 30 fps). OpenH264's default target,
+/// 120 kbit/s whatever the size, starves large frames (0.007 bit per pixel at 1280×960, 15 fps).
+pub const CAPTURE_BITS_PER_PIXEL: f64 = 0.055;
 
 /// Clip length for the videos, seconds.
 pub const CLIP_SECONDS: f64 = 3.0;
@@ -202,35 +214,53 @@ pub fn video_clips(bytes: &[u8]) -> anyhow::Result<Vec<Vec<RgbImage>>> {
         .collect())
 }
 
-/// `clip`, whose face is `face_px` wide, scaled so the face is `target_px` wide (never up; even
-/// dimensions), encoded as H.264 at quantiser range `qp` over [`CLIP_SECONDS`] and decoded back:
-/// what a low-resolution, compressed capture of the same scene looks like to the engine.
+/// `clip`, whose face is `face_px` wide, scaled so the face is `target_px` wide (never up),
+/// filmed over [`CLIP_SECONDS`] at quantiser range `qp` (see [`film`]), every frame kept: what a
+/// low-resolution, compressed capture of the same scene looks like to the engine.
 pub fn low_res(
     clip: &[RgbImage],
     face_px: f32,
     target_px: f32,
     qp: (u8, u8),
 ) -> anyhow::Result<Vec<RgbImage>> {
-    let Some(first) = clip.first() else {
+    film(clip, target_px / face_px, Some(qp), clip.len())
+}
+
+/// `frames` (spread evenly over [`CLIP_SECONDS`]) scaled by `scale` (never up; even
+/// dimensions), encoded as H.264 — at quantiser range `qp`, or with `None` at the bitrate of a
+/// capture ([`CAPTURE_BITS_PER_PIXEL`]) — and decoded back, `keep` frames sampled evenly.
+pub fn film(
+    frames: &[RgbImage],
+    scale: f32,
+    qp: Option<(u8, u8)>,
+    keep: usize,
+) -> anyhow::Result<Vec<RgbImage>> {
+    let Some(first) = frames.first() else {
         return Ok(Vec::new());
     };
-    let scale = (target_px / face_px).min(1.0);
+    let scale = scale.min(1.0);
     let side = |v: u32| (((v as f32 * scale) as u32) & !1).max(16);
     let (w, h) = (side(first.width()), side(first.height()));
-    let small: Vec<RgbImage> = clip
+    let small: Vec<RgbImage> = frames
         .iter()
-        .map(|f| image::imageops::resize(f, w, h, image::imageops::FilterType::Triangle))
+        .map(|f| match (w, h) == f.dimensions() {
+            true => f.clone(),
+            false => image::imageops::resize(f, w, h, image::imageops::FilterType::Triangle),
+        })
         .collect();
+    let fps = (frames.len() as f64 / CLIP_SECONDS).ceil().max(1.0) as u32;
+    let bitrate = CAPTURE_BITS_PER_PIXEL * (w * h * fps) as f64;
     let mp4 = media_decode::mp4_writer::make_mp4(
         &small,
         &media_decode::mp4_writer::Mp4Opts {
-            fps: (clip.len() as f64 / CLIP_SECONDS).ceil().max(1.0) as u32,
+            fps,
             gop: 300,
-            qp: Some(qp),
+            qp,
+            bitrate_bps: qp.is_none().then_some(bitrate as u32),
             ..Default::default()
         },
     );
-    let decoded = media_decode::decode(&mp4, &Limits::default(), Sampling::Evenly(clip.len()))?;
+    let decoded = media_decode::decode(&mp4, &Limits::default(), Sampling::Evenly(keep))?;
     Ok(decoded.frames.into_iter().map(|f| f.image).collect())
 }
 
@@ -239,12 +269,17 @@ fn face_px(c: &PadCase) -> Option<f32> {
     c.fused.cnn.as_ref().map(|x| x.face_px).filter(|&f| f > 0.0)
 }
 
-/// Low-resolution copies of `clip` (see [`low_res`]), one per face width and quantiser, as
-/// `(label, frames)`; none when the clip has no face.
+/// Medium of the low-resolution copies.
+const LOW_RES_MEDIUM: &str = "video (low-res synthetic)";
+/// Medium of the coarsely compressed copies.
+const COARSE_MEDIUM: &str = "video (QP 40-44 synthetic)";
+
+/// Low-resolution copies of `clip` (see [`low_res`]), one per face width and quantiser, and one
+/// at its own size at [`COARSE_QP`], as `(label, medium, frames)`; none when the clip has no face.
 fn low_res_copies(
     clip: &[RgbImage],
     face_px: Option<f32>,
-) -> anyhow::Result<Vec<(String, Vec<RgbImage>)>> {
+) -> anyhow::Result<Vec<(String, &'static str, Vec<RgbImage>)>> {
     let Some(face_px) = face_px else {
         return Ok(Vec::new());
     };
@@ -252,9 +287,13 @@ fn low_res_copies(
     for target in LOW_RES_FACES {
         for qp in LOW_RES_QP {
             let frames = low_res(clip, face_px, target, qp)?;
-            out.push((format!("face {target:.0} px, QP {}-{}", qp.0, qp.1), frames));
+            let label = format!("face {target:.0} px, QP {}-{}", qp.0, qp.1);
+            out.push((label, LOW_RES_MEDIUM, frames));
         }
     }
+    let coarse = film(clip, 1.0, Some(COARSE_QP), clip.len())?;
+    let label = format!("QP {}-{}", COARSE_QP.0, COARSE_QP.1);
+    out.push((label, COARSE_MEDIUM, coarse));
     Ok(out)
 }
 
@@ -365,12 +404,12 @@ pub fn evaluate_pad_fusion(
                 clip,
             )?;
             if split == "dev" {
-                for (label, frames) in low_res_copies(clip, face_px(&c))? {
+                for (label, medium, frames) in low_res_copies(clip, face_px(&c))? {
                     cases.push(case(
                         engine,
                         cfg,
                         format!("{} ({label})", c.name),
-                        "video (low-res synthetic)",
+                        medium,
                         attack.clone(),
                         split,
                         &frames,
@@ -413,29 +452,36 @@ pub fn evaluate_pad_fusion(
         synth.push((rel(p), img, "held-out", 100 + i as u64));
     }
     for (name, still, split, seed) in &synth {
-        let frames = handheld_print(still, DEFAULT_FRAMES, &sway, *seed);
-        let c = case(
-            engine,
-            cfg,
-            format!("hand-held print of {name} (seed {seed})"),
-            "synthetic video",
-            Some("print (synthetic hand-held)".to_string()),
-            split,
-            &frames,
-        )?;
-        // The same print filmed small and compressed: the CNN's operating point is lenient
-        // there, so the planarity test has to hold on its own.
+        // Filmed as a capture would be: the sway rendered at PRINT_FPS, encoded with H.264 at
+        // a capture's bitrate, DEFAULT_FRAMES sampled from the decoded video.
+        let dense = handheld_print(still, PRINT_FPS * CLIP_SECONDS as usize, &sway, *seed);
+        let attack = Some("print (synthetic hand-held)".to_string());
+        let frames = film(&dense, 1.0, None, DEFAULT_FRAMES)?;
+        let name = format!("hand-held print of {name} (seed {seed})");
+        let c = case(engine, cfg, name, "synthetic video", attack, split, &frames)?;
+        // The same print filmed small, and coarsely compressed: the CNN's operating point is
+        // lenient on small faces, so the planarity test has to hold on its own.
+        let mut copies = vec![(
+            format!("QP {}-{}", COARSE_QP.0, COARSE_QP.1),
+            COARSE_MEDIUM,
+            film(&dense, 1.0, Some(COARSE_QP), DEFAULT_FRAMES)?,
+        )];
         if let Some(px) = face_px(&c) {
-            let small = low_res(&frames, px, LOW_RES_FACES[0], LOW_RES_QP[0])?;
-            cases.push(case(
-                engine,
-                cfg,
-                format!("{} (face {:.0} px)", c.name, LOW_RES_FACES[0]),
-                "video (low-res synthetic)",
-                c.attack_type.clone(),
-                split,
-                &small,
-            )?);
+            copies.push((
+                format!("face {:.0} px", LOW_RES_FACES[0]),
+                LOW_RES_MEDIUM,
+                film(
+                    &dense,
+                    LOW_RES_FACES[0] / px,
+                    Some(LOW_RES_QP[0]),
+                    DEFAULT_FRAMES,
+                )?,
+            ));
+        }
+        for (label, medium, frames) in copies {
+            let name = format!("{} ({label})", c.name);
+            let attack = c.attack_type.clone();
+            cases.push(case(engine, cfg, name, medium, attack, split, &frames)?);
         }
         cases.push(c);
     }

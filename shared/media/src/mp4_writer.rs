@@ -4,7 +4,7 @@
 
 use image::RgbImage;
 use openh264::OpenH264API;
-use openh264::encoder::{Encoder, EncoderConfig, FrameRate, IntraFramePeriod, QpRange};
+use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, QpRange};
 use openh264::formats::{RgbSliceU8, YUVBuffer};
 
 /// Options for [`make_mp4`].
@@ -17,6 +17,8 @@ pub struct Mp4Opts {
     pub gop: u32,
     /// Quantiser range `(min, max)` (0..=51, higher = coarser); `None`: the encoder's quality mode.
     pub qp: Option<(u8, u8)>,
+    /// Target bitrate of the quality mode, bits per second; `None`: OpenH264's default (120 kbit/s).
+    pub bitrate_bps: Option<u32>,
 }
 
 impl Default for Mp4Opts {
@@ -26,6 +28,7 @@ impl Default for Mp4Opts {
             matrix: IDENTITY,
             gop: 5,
             qp: None,
+            bitrate_bps: None,
         }
     }
 }
@@ -86,6 +89,10 @@ pub fn make_mp4(frames: &[RgbImage], opts: &Mp4Opts) -> Vec<u8> {
         .intra_frame_period(IntraFramePeriod::from_num_frames(opts.gop));
     let config = match opts.qp {
         Some((lo, hi)) => config.qp(QpRange::new(lo, hi)),
+        None => config,
+    };
+    let config = match opts.bitrate_bps {
+        Some(bps) => config.bitrate(BitRate::from_bps(bps)),
         None => config,
     };
     let mut enc = Encoder::with_api_config(OpenH264API::from_source(), config).unwrap();

@@ -5,8 +5,10 @@
 //! sub-pixel Lucas–Kanade are an order of magnitude steadier. Each track is seeded on corners of
 //! the first face (Shi–Tomasi), predicted into the next frame by the homography of the landmark
 //! motion (so large motion between sparse frames is not a problem), warped by that homography's
-//! local affine part, and refined by translation-only Lucas–Kanade on a 15×15 window. Tracks
-//! are chained frame to frame and dropped when the match is poor.
+//! local affine part, and refined by translation-only Lucas–Kanade on a 19×19 window; then
+//! tracked again from the same start, predicted and warped by the homography of the first
+//! pass's tracks (steadier than the landmarks'). Tracks are chained frame to frame and dropped
+//! when the match is poor.
 //!
 //! Everything runs on one grey region of interest shared by all frames (the union of the face
 //! boxes), resampled so that the inter-ocular distance is about [`TARGET_IOD`] pixels: an affine
@@ -26,6 +28,9 @@ const HALF: i32 = 9;
 const FB_MAX_PX: f32 = 0.3;
 /// Most points tracked.
 const MAX_POINTS: usize = 80;
+/// Tracked points a frame pair needs before their own homography replaces the landmarks' as
+/// the prediction of a second pass.
+const MIN_REFINE_POINTS: usize = 12;
 
 /// A grey image of the region of interest, with its central-difference gradients.
 struct Gray {
@@ -216,6 +221,47 @@ fn track_point(a: &Gray, b: &Gray, p: [f32; 2], guess: [f32; 2], m: [f32; 4]) ->
     (err < 10.0).then_some(u)
 }
 
+/// Tracks `from` (points of `a`, `None` = lost) into `b`: guess and template warp from the
+/// predicted motion `hm`, refined by Lucas–Kanade, kept when the forward-backward check holds.
+fn track_link(
+    a: &Gray,
+    b: &Gray,
+    from: &[Option<[f64; 2]>],
+    hm: &Homography,
+) -> Vec<Option<[f64; 2]>> {
+    from.iter()
+        .map(|from| {
+            let p = (*from)?;
+            let (g, gx, gy) = (
+                hm.apply(p)?,
+                hm.apply([p[0] + 1.0, p[1]])?,
+                hm.apply([p[0], p[1] + 1.0])?,
+            );
+            let m = [
+                (gx[0] - g[0]) as f32,
+                (gy[0] - g[0]) as f32,
+                (gx[1] - g[1]) as f32,
+                (gy[1] - g[1]) as f32,
+            ];
+            let pf = [p[0] as f32, p[1] as f32];
+            let det = m[0] * m[3] - m[1] * m[2];
+            if det.abs() < 1e-3 {
+                return None;
+            }
+            let m_inv = [m[3] / det, -m[1] / det, -m[2] / det, m[0] / det];
+            // Forward-backward check: a track that does not come back to where it started
+            // drifted (smooth skin under compression noise, an occlusion) and is dropped.
+            track_point(a, b, pf, [g[0] as f32, g[1] as f32], m)
+                .filter(|q| {
+                    track_point(b, a, *q, pf, m_inv).is_some_and(|r| {
+                        (r[0] - pf[0]).powi(2) + (r[1] - pf[1]).powi(2) < FB_MAX_PX * FB_MAX_PX
+                    })
+                })
+                .map(|q| [q[0] as f64, q[1] as f64])
+        })
+        .collect()
+}
+
 /// Tracks texture points over `frames` given each frame's 68 landmarks (`None` without a face),
 /// in original image coordinates.
 pub fn track(frames: &[&RgbImage], landmarks: &[Option<&[[f32; 2]]>]) -> Tracks {
@@ -310,38 +356,20 @@ pub fn track(frames: &[&RgbImage], landmarks: &[Option<&[[f32; 2]]>]) -> Tracks 
         let (a, b) = (grays[i].as_ref().unwrap(), grays[j].as_ref().unwrap());
         let hm = fit_homography(lm_roi[i].as_ref().unwrap(), lm_roi[j].as_ref().unwrap())
             .unwrap_or(Homography::IDENTITY);
-        let (before, after) = points.split_at_mut(j);
-        for (from, to) in before[i].iter().zip(after[0].iter_mut()) {
-            let Some(p) = *from else { continue };
-            let (Some(g), Some(gx), Some(gy)) = (
-                hm.apply(p),
-                hm.apply([p[0] + 1.0, p[1]]),
-                hm.apply([p[0], p[1] + 1.0]),
-            ) else {
-                continue;
-            };
-            let m = [
-                (gx[0] - g[0]) as f32,
-                (gy[0] - g[0]) as f32,
-                (gx[1] - g[1]) as f32,
-                (gy[1] - g[1]) as f32,
-            ];
-            let pf = [p[0] as f32, p[1] as f32];
-            let det = m[0] * m[3] - m[1] * m[2];
-            if det.abs() < 1e-3 {
-                continue;
-            }
-            let m_inv = [m[3] / det, -m[1] / det, -m[2] / det, m[0] / det];
-            // Forward-backward check: a track that does not come back to where it started
-            // drifted (smooth skin under compression noise, an occlusion) and is dropped.
-            *to = track_point(a, b, pf, [g[0] as f32, g[1] as f32], m)
-                .filter(|q| {
-                    track_point(b, a, *q, pf, m_inv).is_some_and(|r| {
-                        (r[0] - pf[0]).powi(2) + (r[1] - pf[1]).powi(2) < FB_MAX_PX * FB_MAX_PX
-                    })
-                })
-                .map(|q| [q[0] as f64, q[1] as f64]);
-        }
+        let first_pass = track_link(a, b, &points[i], &hm);
+        // Second pass predicted by the homography of the tracked points themselves: the
+        // landmarks' homography is off by their jitter (1–2 % of the eye distance), and a template
+        // warped by the wrong local affine biases each point's translation a little differently,
+        // which reads as parallax on a print.
+        let (src, dst): (Vec<[f64; 2]>, Vec<[f64; 2]>) = points[i]
+            .iter()
+            .zip(&first_pass)
+            .filter_map(|(p, q)| Some(((*p)?, (*q)?)))
+            .unzip();
+        points[j] = match fit_homography(&src, &dst).filter(|_| src.len() >= MIN_REFINE_POINTS) {
+            Some(ht) => track_link(a, b, &points[i], &ht),
+            None => first_pass,
+        };
     }
     let iod = (0..n)
         .map(|i| {
