@@ -181,49 +181,100 @@ fn case(
     })
 }
 
-/// Cuts a video into clips of [`CLIP_SECONDS`] with [`DEFAULT_FRAMES`] frames each (at most
-/// [`MAX_CLIPS_PER_VIDEO`], spread over the video).
-pub fn video_clips(bytes: &[u8]) -> anyhow::Result<Vec<Vec<RgbImage>>> {
-    let limits = Limits {
+/// Decoding limits of the evaluation videos (longer than an upload may be).
+fn eval_limits() -> Limits {
+    Limits {
         max_duration_ms: 600_000,
         max_frames: 20_000,
         max_decoded_bytes: 2 << 30,
         ..Limits::default()
-    };
-    let info = media_decode::probe(bytes, &limits)?;
+    }
+}
+
+/// How a video is cut into clips: `picks` frames spread evenly over the video, clip `c` being
+/// picks `starts[c] .. starts[c] + DEFAULT_FRAMES`.
+struct ClipPlan {
+    picks: usize,
+    starts: Vec<usize>,
+}
+
+fn clip_plan(bytes: &[u8]) -> anyhow::Result<Option<ClipPlan>> {
+    let info = media_decode::probe(bytes, &eval_limits())?;
     let (dur, count) = (
         info.duration_ms.unwrap_or(0) as f64 / 1e3,
         info.frame_count.unwrap_or(0) as usize,
     );
     let clips_total = (dur / CLIP_SECONDS).floor() as usize;
     if clips_total == 0 || count < DEFAULT_FRAMES {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     // Picks spread evenly so that DEFAULT_FRAMES consecutive picks span one clip.
     let picks = (clips_total * (DEFAULT_FRAMES - 1) + 1).min(count);
-    let frames = media_decode::decode(bytes, &limits, Sampling::Evenly(picks))?.frames;
     let every = clips_total.div_ceil(MAX_CLIPS_PER_VIDEO).max(1);
-    Ok((0..clips_total)
+    let starts = (0..clips_total)
         .step_by(every)
-        .filter_map(|c| {
-            let s = c * (DEFAULT_FRAMES - 1);
-            frames
-                .get(s..s + DEFAULT_FRAMES)
-                .map(|f| f.iter().map(|x| x.image.clone()).collect())
+        .map(|c| c * (DEFAULT_FRAMES - 1))
+        .filter(|s| s + DEFAULT_FRAMES <= picks)
+        .collect();
+    Ok(Some(ClipPlan { picks, starts }))
+}
+
+/// Cuts a video into clips of [`CLIP_SECONDS`] with [`DEFAULT_FRAMES`] frames each (at most
+/// [`MAX_CLIPS_PER_VIDEO`], spread over the video).
+pub fn video_clips(bytes: &[u8]) -> anyhow::Result<Vec<Vec<RgbImage>>> {
+    let Some(plan) = clip_plan(bytes)? else {
+        return Ok(Vec::new());
+    };
+    let frames = media_decode::decode(bytes, &eval_limits(), Sampling::Evenly(plan.picks))?.frames;
+    Ok(plan
+        .starts
+        .iter()
+        .filter_map(|&s| frames.get(s..s + DEFAULT_FRAMES))
+        .map(|f| f.iter().map(|x| x.image.clone()).collect())
+        .collect())
+}
+
+/// [`video_clips`], each paired with every frame of its time span thinned to about
+/// [`PRINT_FPS`]: what a re-encoded copy of the clip is filmed from, as the synthetic prints
+/// are. Decodes every frame, so for short videos only.
+pub fn video_clips_dense(bytes: &[u8]) -> anyhow::Result<Vec<(Vec<RgbImage>, Vec<RgbImage>)>> {
+    let Some(plan) = clip_plan(bytes)? else {
+        return Ok(Vec::new());
+    };
+    let frames = media_decode::decode(bytes, &eval_limits(), Sampling::All)?.frames;
+    let at = media_decode::pick_evenly(frames.len(), plan.picks);
+    let span = |s: usize| Some((*at.get(s)?, *at.get(s + DEFAULT_FRAMES - 1)?));
+    Ok(plan
+        .starts
+        .iter()
+        .filter_map(|&s| {
+            let (first, last) = span(s)?;
+            let clip = at[s..s + DEFAULT_FRAMES]
+                .iter()
+                .map(|&k| frames[k].image.clone())
+                .collect();
+            let step = ((last - first + 1) / (PRINT_FPS * CLIP_SECONDS as usize)).max(1);
+            let dense = frames[first..=last]
+                .iter()
+                .step_by(step)
+                .map(|f| f.image.clone())
+                .collect();
+            Some((clip, dense))
         })
         .collect())
 }
 
-/// `clip`, whose face is `face_px` wide, scaled so the face is `target_px` wide (never up),
-/// filmed over [`CLIP_SECONDS`] at quantiser range `qp` (see [`film`]), every frame kept: what a
-/// low-resolution, compressed capture of the same scene looks like to the engine.
+/// `clip` (frames spread over [`CLIP_SECONDS`]), whose face is `face_px` wide, scaled so the
+/// face is `target_px` wide (never up) and filmed at quantiser range `qp` (see [`film`]),
+/// [`DEFAULT_FRAMES`] kept: what a low-resolution, compressed capture of the same scene looks
+/// like to the engine.
 pub fn low_res(
     clip: &[RgbImage],
     face_px: f32,
     target_px: f32,
     qp: (u8, u8),
 ) -> anyhow::Result<Vec<RgbImage>> {
-    film(clip, target_px / face_px, Some(qp), clip.len())
+    film(clip, target_px / face_px, Some(qp), DEFAULT_FRAMES)
 }
 
 /// `frames` (spread evenly over [`CLIP_SECONDS`]) scaled by `scale` (never up; even
@@ -274,8 +325,9 @@ const LOW_RES_MEDIUM: &str = "video (low-res synthetic)";
 /// Medium of the coarsely compressed copies.
 const COARSE_MEDIUM: &str = "video (QP 40-44 synthetic)";
 
-/// Low-resolution copies of `clip` (see [`low_res`]), one per face width and quantiser, and one
-/// at its own size at [`COARSE_QP`], as `(label, medium, frames)`; none when the clip has no face.
+/// Low-resolution copies of `clip` (its frames at about [`PRINT_FPS`], see [`low_res`]), one per
+/// face width and quantiser, and one at its own size at [`COARSE_QP`], as `(label, medium,
+/// frames)`; none when the clip has no face.
 fn low_res_copies(
     clip: &[RgbImage],
     face_px: Option<f32>,
@@ -291,7 +343,7 @@ fn low_res_copies(
             out.push((label, LOW_RES_MEDIUM, frames));
         }
     }
-    let coarse = film(clip, 1.0, Some(COARSE_QP), clip.len())?;
+    let coarse = film(clip, 1.0, Some(COARSE_QP), DEFAULT_FRAMES)?;
     let label = format!("QP {}-{}", COARSE_QP.0, COARSE_QP.1);
     out.push((label, COARSE_MEDIUM, coarse));
     Ok(out)
@@ -372,13 +424,19 @@ pub fn evaluate_pad_fusion(
         .filter(|p| p.extension().is_some_and(|e| e == "mp4"))
     {
         let name = v.file_name().unwrap().to_string_lossy().into_owned();
-        let clips = video_clips(&std::fs::read(v)?)?;
-        let attack = name.contains("replay").then(|| "screen replay".to_string());
         let split = if name.starts_with("selfie-turns") {
             "dev"
         } else {
             "held-out"
         };
+        // Development clips get re-encoded copies, filmed from their frames at PRINT_FPS.
+        let bytes = std::fs::read(v)?;
+        let (clips, dense): (Vec<_>, Vec<_>) = if split == "dev" {
+            video_clips_dense(&bytes)?.into_iter().unzip()
+        } else {
+            (video_clips(&bytes)?, Vec::new())
+        };
+        let attack = name.contains("replay").then(|| "screen replay".to_string());
         if name == "selfie-turns-live.mp4" {
             // Stills for the synthetic prints: the middle frame of every other clip.
             stills_dev = clips
@@ -403,8 +461,8 @@ pub fn evaluate_pad_fusion(
                 split,
                 clip,
             )?;
-            if split == "dev" {
-                for (label, medium, frames) in low_res_copies(clip, face_px(&c))? {
+            if let Some(dense) = dense.get(i) {
+                for (label, medium, frames) in low_res_copies(dense, face_px(&c))? {
                     cases.push(case(
                         engine,
                         cfg,

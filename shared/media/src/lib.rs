@@ -31,7 +31,7 @@ pub mod testutil;
 
 pub use error::DecodeError;
 pub use info::{Decoded, Frame, MediaInfo, MediaKind};
-pub use sampling::Sampling;
+pub use sampling::{Sampling, pick_evenly};
 pub use sniff::{MediaFormat, sniff};
 pub use still::decode_image;
 pub use video::MAX_TOTAL_SAMPLES;

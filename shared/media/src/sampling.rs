@@ -14,8 +14,9 @@ pub enum Sampling {
     KeyframesOnly,
 }
 
-/// Positions (ascending, distinct) of at most `n` items spread evenly over `0..total`.
-pub(crate) fn pick_evenly(total: usize, n: usize) -> Vec<usize> {
+/// Positions (ascending, distinct) of at most `n` items spread evenly over `0..total`: the
+/// frames [`Sampling::Evenly`] returns.
+pub fn pick_evenly(total: usize, n: usize) -> Vec<usize> {
     if n == 0 || total == 0 {
         return Vec::new();
     }
