@@ -68,7 +68,7 @@ impl Default for ParallaxConfig {
     /// the inter-ocular distance) is several times the homography residual of tracked prints
     /// (0.001–0.003): below it a pair measures tracking noise, not shape. Re-checked after the
     /// prints were filmed through H.264 and the tracker got its second pass (`pad_eval`): prints
-    /// 0.00–0.04, live 0.52–0.70; held-out live clips go down to 0.40.
+    /// 0.00 (held-out prints up to 0.08), live 0.52–0.70; held-out live clips go down to 0.40.
     fn default() -> Self {
         ParallaxConfig {
             min_deformation: 0.01,
