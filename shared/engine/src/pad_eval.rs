@@ -294,9 +294,12 @@ pub fn film(
     let (w, h) = (side(first.width()), side(first.height()));
     let small: Vec<RgbImage> = frames
         .iter()
-        .map(|f| match (w, h) == f.dimensions() {
-            true => f.clone(),
-            false => image::imageops::resize(f, w, h, image::imageops::FilterType::Triangle),
+        .map(|f| {
+            if (w, h) == f.dimensions() {
+                f.clone()
+            } else {
+                image::imageops::resize(f, w, h, image::imageops::FilterType::Triangle)
+            }
         })
         .collect();
     let fps = (frames.len() as f64 / CLIP_SECONDS).ceil().max(1.0) as u32;
@@ -528,12 +531,7 @@ pub fn evaluate_pad_fusion(
             copies.push((
                 format!("face {:.0} px", LOW_RES_FACES[0]),
                 LOW_RES_MEDIUM,
-                film(
-                    &dense,
-                    LOW_RES_FACES[0] / px,
-                    Some(LOW_RES_QP[0]),
-                    DEFAULT_FRAMES,
-                )?,
+                low_res(&dense, px, LOW_RES_FACES[0], LOW_RES_QP[0])?,
             ));
         }
         for (label, medium, frames) in copies {
