@@ -442,6 +442,7 @@ fn video_720p_bench(engine: &Engine, astronaut: &RgbImage) {
                 let p = face_engine::pad::assess_media(
                     &d.frames,
                     &a,
+                    d.quantiser,
                     &face_engine::pad::PadConfig::default(),
                 );
                 let t3 = t.elapsed().as_secs_f64() * 1e3;

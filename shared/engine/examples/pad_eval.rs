@@ -44,7 +44,7 @@ fn main() -> anyhow::Result<()> {
             let m = c.fused.non_rigid_motion.as_ref();
             let sc = c.fused.screen.as_ref();
             println!(
-                "{:<5} {:<70} {:<28} cnn {:>6} ratio {:>6} def {:>5} hres {:>6} pairs {:>2} lm {:>6} | moire {:>5} framed {:>4} str {:>4} sat {:>5} | blink {:?} mouth {:>5} brow {:>5} | fused {:.3} {:?}",
+                "{:<5} {:<70} {:<28} cnn {:>6} ratio {:>6} def {:>5} hres {:>6} pairs {:>2} lm {:>6} | moire {:>5} framed {:>4} str {:>4} sat {:>5} | blink {:?} mouth {:>5} brow {:>5} | fused {:.3} {:?} | qp {}",
                 c.split,
                 c.name,
                 c.attack_type.as_deref().unwrap_or("bona fide"),
@@ -77,6 +77,12 @@ fn main() -> anyhow::Result<()> {
                 m.map_or("-".into(), |m| format!("{:.3}", m.brow_range)),
                 c.fused.confidence_spoofing,
                 c.fused.decision,
+                c.fused.capture.map_or("-".into(), |q| format!(
+                    "{} face {:.0} px{}",
+                    q.quantiser.map_or("-".into(), |v| format!("{v:.1}")),
+                    q.face_px,
+                    if q.passed { "" } else { " REFUSED" }
+                )),
             );
         }
     }

@@ -121,7 +121,7 @@ pub fn pad_of(
         .iter()
         .filter_map(|&i| Some((&decoded.frames.get(i)?.image, &media.frames.get(i)?.1)))
         .unzip();
-    crate::pad::assess(&images, &analyses, &[], cfg)
+    crate::pad::assess(&images, &analyses, &[], decoded.quantiser, cfg)
 }
 
 #[cfg(test)]

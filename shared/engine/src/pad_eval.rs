@@ -11,7 +11,7 @@
 //!   as from a capture);
 //! - low-resolution copies ([`low_res`]): the `selfie-turns-*` clips scaled to face widths of
 //!   64 and 96 px and re-encoded with H.264 at a fine and a coarse quantiser (bona fide and
-//!   replay), and the synthetic prints at a 64 px face;
+//!   replay), and the synthetic prints at the same face widths (fine quantiser);
 //! - coarsely compressed copies: the same clips and prints at their own size, H.264 at
 //!   [`COARSE_QP`] (a low-bitrate capture);
 //! - the `faces-deepface` photos as bona fide photos.
@@ -54,6 +54,16 @@ pub const CLIP_SECONDS: f64 = 3.0;
 /// Most clips taken from one video (spread over it).
 pub const MAX_CLIPS_PER_VIDEO: usize = 10;
 
+/// Frames of a presentation and the mean H.264 quantiser its video was encoded with (`None` for
+/// photos), as the product gets them from `media_decode`.
+#[derive(Debug, Clone, Default)]
+pub struct Footage {
+    /// Frames in time order.
+    pub frames: Vec<RgbImage>,
+    /// Mean slice QP of the video.
+    pub quantiser: Option<f32>,
+}
+
 /// One presentation (photo or clip) scored both ways.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PadCase {
@@ -78,12 +88,16 @@ pub struct Counts {
     pub accepted: usize,
     /// Rejected as attacks.
     pub rejected: usize,
+    /// Declined unjudged by the capture-quality gate (too coarsely compressed): a non-response
+    /// in ISO/IEC 30107-3 terms, not counted in the rate.
+    pub refused: usize,
     /// No face found (not counted in the rate).
     pub no_face: usize,
 }
 
 impl Counts {
-    /// APCER (attacks: accepted share) or BPCER (bona fide: rejected share).
+    /// APCER (attacks: accepted share) or BPCER (bona fide: rejected share) of the
+    /// presentations judged (refused ones and those without a face are not).
     pub fn rate(&self, attack: bool) -> f64 {
         let n = (self.accepted + self.rejected).max(1) as f64;
         if attack {
@@ -150,8 +164,9 @@ fn case(
     medium: &str,
     attack_type: Option<String>,
     split: &str,
-    frames: &[RgbImage],
+    footage: &Footage,
 ) -> anyhow::Result<PadCase> {
+    let frames = &footage.frames;
     let analyses: Vec<FrameAnalysis> = if frames.len() == 1 {
         vec![engine.analyze_frame(
             &frames[0],
@@ -170,7 +185,7 @@ fn case(
     };
     let imgs: Vec<&RgbImage> = frames.iter().collect();
     let refs: Vec<&FrameAnalysis> = analyses.iter().collect();
-    let fused = assess(&imgs, &refs, &[], cfg);
+    let fused = assess(&imgs, &refs, &[], footage.quantiser, cfg);
     Ok(PadCase {
         name,
         medium: medium.to_string(),
@@ -220,31 +235,36 @@ fn clip_plan(bytes: &[u8]) -> anyhow::Result<Option<ClipPlan>> {
 }
 
 /// Cuts a video into clips of [`CLIP_SECONDS`] with [`DEFAULT_FRAMES`] frames each (at most
-/// [`MAX_CLIPS_PER_VIDEO`], spread over the video).
-pub fn video_clips(bytes: &[u8]) -> anyhow::Result<Vec<Vec<RgbImage>>> {
+/// [`MAX_CLIPS_PER_VIDEO`], spread over the video), with the video's mean quantiser.
+pub fn video_clips(bytes: &[u8]) -> anyhow::Result<(Vec<Vec<RgbImage>>, Option<f32>)> {
     let Some(plan) = clip_plan(bytes)? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
-    let frames = media_decode::decode(bytes, &eval_limits(), Sampling::Evenly(plan.picks))?.frames;
-    Ok(plan
+    let decoded = media_decode::decode(bytes, &eval_limits(), Sampling::Evenly(plan.picks))?;
+    let clips = plan
         .starts
         .iter()
-        .filter_map(|&s| frames.get(s..s + DEFAULT_FRAMES))
+        .filter_map(|&s| decoded.frames.get(s..s + DEFAULT_FRAMES))
         .map(|f| f.iter().map(|x| x.image.clone()).collect())
-        .collect())
+        .collect();
+    Ok((clips, decoded.quantiser))
 }
+
+/// A clip's [`DEFAULT_FRAMES`] frames and every frame of its span thinned to [`PRINT_FPS`].
+pub type DenseClip = (Vec<RgbImage>, Vec<RgbImage>);
 
 /// [`video_clips`], each paired with every frame of its time span thinned to about
 /// [`PRINT_FPS`]: what a re-encoded copy of the clip is filmed from, as the synthetic prints
-/// are. Decodes every frame, so for short videos only.
-pub fn video_clips_dense(bytes: &[u8]) -> anyhow::Result<Vec<(Vec<RgbImage>, Vec<RgbImage>)>> {
+/// are, and the video's mean quantiser. Decodes every frame, so for short videos only.
+pub fn video_clips_dense(bytes: &[u8]) -> anyhow::Result<(Vec<DenseClip>, Option<f32>)> {
     let Some(plan) = clip_plan(bytes)? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
-    let frames = media_decode::decode(bytes, &eval_limits(), Sampling::All)?.frames;
+    let decoded = media_decode::decode(bytes, &eval_limits(), Sampling::All)?;
+    let frames = decoded.frames;
     let at = media_decode::pick_evenly(frames.len(), plan.picks);
     let span = |s: usize| Some((*at.get(s)?, *at.get(s + DEFAULT_FRAMES - 1)?));
-    Ok(plan
+    let clips = plan
         .starts
         .iter()
         .filter_map(|&s| {
@@ -261,7 +281,8 @@ pub fn video_clips_dense(bytes: &[u8]) -> anyhow::Result<Vec<(Vec<RgbImage>, Vec
                 .collect();
             Some((clip, dense))
         })
-        .collect())
+        .collect();
+    Ok((clips, decoded.quantiser))
 }
 
 /// `clip` (frames spread over [`CLIP_SECONDS`]), whose face is `face_px` wide, scaled so the
@@ -273,7 +294,7 @@ pub fn low_res(
     face_px: f32,
     target_px: f32,
     qp: (u8, u8),
-) -> anyhow::Result<Vec<RgbImage>> {
+) -> anyhow::Result<Footage> {
     film(clip, target_px / face_px, Some(qp), DEFAULT_FRAMES)
 }
 
@@ -285,9 +306,9 @@ pub fn film(
     scale: f32,
     qp: Option<(u8, u8)>,
     keep: usize,
-) -> anyhow::Result<Vec<RgbImage>> {
+) -> anyhow::Result<Footage> {
     let Some(first) = frames.first() else {
-        return Ok(Vec::new());
+        return Ok(Footage::default());
     };
     let scale = scale.min(1.0);
     let side = |v: u32| (((v as f32 * scale) as u32) & !1).max(16);
@@ -315,7 +336,10 @@ pub fn film(
         },
     );
     let decoded = media_decode::decode(&mp4, &Limits::default(), Sampling::Evenly(keep))?;
-    Ok(decoded.frames.into_iter().map(|f| f.image).collect())
+    Ok(Footage {
+        frames: decoded.frames.into_iter().map(|f| f.image).collect(),
+        quantiser: decoded.quantiser,
+    })
 }
 
 /// Median face width of a scored case, pixels (`None` without a face).
@@ -330,11 +354,11 @@ const COARSE_MEDIUM: &str = "video (QP 40-44 synthetic)";
 
 /// Low-resolution copies of `clip` (its frames at about [`PRINT_FPS`], see [`low_res`]), one per
 /// face width and quantiser, and one at its own size at [`COARSE_QP`], as `(label, medium,
-/// frames)`; none when the clip has no face.
+/// footage)`; none when the clip has no face.
 fn low_res_copies(
     clip: &[RgbImage],
     face_px: Option<f32>,
-) -> anyhow::Result<Vec<(String, &'static str, Vec<RgbImage>)>> {
+) -> anyhow::Result<Vec<(String, &'static str, Footage)>> {
     let Some(face_px) = face_px else {
         return Ok(Vec::new());
     };
@@ -406,8 +430,11 @@ pub fn evaluate_pad_fusion(
         .collect::<Vec<_>>()
         .par_iter()
         .map(|(p, t, split)| {
-            let img = load_image(p, max_px)?;
-            case(engine, cfg, rel(p), "photo", t.clone(), split, &[img])
+            let photo = Footage {
+                frames: vec![load_image(p, max_px)?],
+                quantiser: None,
+            };
+            case(engine, cfg, rel(p), "photo", t.clone(), split, &photo)
         })
         .collect();
     cases.extend(
@@ -434,10 +461,12 @@ pub fn evaluate_pad_fusion(
         };
         // Development clips get re-encoded copies, filmed from their frames at PRINT_FPS.
         let bytes = std::fs::read(v)?;
-        let (clips, dense): (Vec<_>, Vec<_>) = if split == "dev" {
-            video_clips_dense(&bytes)?.into_iter().unzip()
+        let ((clips, dense), quantiser): ((Vec<_>, Vec<_>), _) = if split == "dev" {
+            let (v, q) = video_clips_dense(&bytes)?;
+            (v.into_iter().unzip(), q)
         } else {
-            (video_clips(&bytes)?, Vec::new())
+            let (v, q) = video_clips(&bytes)?;
+            ((v, Vec::new()), q)
         };
         let attack = name.contains("replay").then(|| "screen replay".to_string());
         if name == "selfie-turns-live.mp4" {
@@ -454,7 +483,11 @@ pub fn evaluate_pad_fusion(
             Some(side) if side <= 240 => "video (240p)",
             _ => "video",
         };
-        for (i, clip) in clips.iter().enumerate() {
+        for (i, clip) in clips.into_iter().enumerate() {
+            let footage = Footage {
+                frames: clip,
+                quantiser,
+            };
             let c = case(
                 engine,
                 cfg,
@@ -462,7 +495,7 @@ pub fn evaluate_pad_fusion(
                 medium,
                 attack.clone(),
                 split,
-                clip,
+                &footage,
             )?;
             if let Some(dense) = dense.get(i) {
                 for (label, medium, frames) in low_res_copies(dense, face_px(&c))? {
@@ -517,9 +550,9 @@ pub fn evaluate_pad_fusion(
         // a capture's bitrate, DEFAULT_FRAMES sampled from the decoded video.
         let dense = handheld_print(still, PRINT_FPS * CLIP_SECONDS as usize, &sway, *seed);
         let attack = Some("print (synthetic hand-held)".to_string());
-        let frames = film(&dense, 1.0, None, DEFAULT_FRAMES)?;
+        let filmed = film(&dense, 1.0, None, DEFAULT_FRAMES)?;
         let name = format!("hand-held print of {name} (seed {seed})");
-        let c = case(engine, cfg, name, "synthetic video", attack, split, &frames)?;
+        let c = case(engine, cfg, name, "synthetic video", attack, split, &filmed)?;
         // The same print filmed small, and coarsely compressed: the CNN's operating point is
         // lenient on small faces, so the planarity test has to hold on its own.
         let mut copies = vec![(
@@ -528,11 +561,13 @@ pub fn evaluate_pad_fusion(
             film(&dense, 1.0, Some(COARSE_QP), DEFAULT_FRAMES)?,
         )];
         if let Some(px) = face_px(&c) {
-            copies.push((
-                format!("face {:.0} px", LOW_RES_FACES[0]),
-                LOW_RES_MEDIUM,
-                low_res(&dense, px, LOW_RES_FACES[0], LOW_RES_QP[0])?,
-            ));
+            for target in LOW_RES_FACES {
+                copies.push((
+                    format!("face {target:.0} px"),
+                    LOW_RES_MEDIUM,
+                    low_res(&dense, px, target, LOW_RES_QP[0])?,
+                ));
+            }
         }
         for (label, medium, frames) in copies {
             let name = format!("{} ({label})", c.name);
@@ -569,8 +604,10 @@ fn table_rows<'a>(cases: impl Iterator<Item = &'a PadCase>) -> Vec<PadRow> {
             Some(s) if s > threshold => e.0.rejected += 1,
             Some(_) => e.0.accepted += 1,
         }
+        let refused = c.fused.capture.is_some_and(|q| !q.passed);
         match c.fused.decision {
             Verdict::Inconclusive => e.1.no_face += 1,
+            Verdict::Attack if refused => e.1.refused += 1,
             Verdict::Attack => e.1.rejected += 1,
             Verdict::Live => e.1.accepted += 1,
         }
@@ -590,7 +627,7 @@ fn table_rows<'a>(cases: impl Iterator<Item = &'a PadCase>) -> Vec<PadRow> {
 fn write_rows(s: &mut String, rows: &[PadRow]) {
     let _ = writeln!(
         s,
-        "{:<26} {:<28} {:>4} | {:>8} {:>8} {:>7} | {:>8} {:>8} {:>7}",
+        "{:<26} {:<28} {:>4} | {:>8} {:>8} {:>7} | {:>8} {:>8} {:>7} {:>7}",
         "medium",
         "attack type",
         "n",
@@ -599,11 +636,15 @@ fn write_rows(s: &mut String, rows: &[PadRow]) {
         "rate",
         "accepted",
         "rejected",
-        "rate"
+        "rate",
+        "refused"
     );
     for r in rows {
         let n = r.baseline.accepted + r.baseline.rejected + r.baseline.no_face;
         let rate = |c: &Counts| {
+            if c.accepted + c.rejected == 0 {
+                return "-".to_string();
+            }
             format!(
                 "{}{:.0}%",
                 if r.attack { "A " } else { "B " },
@@ -612,7 +653,7 @@ fn write_rows(s: &mut String, rows: &[PadRow]) {
         };
         let _ = writeln!(
             s,
-            "{:<26} {:<28} {:>4} | {:>8} {:>8} {:>7} | {:>8} {:>8} {:>7}{}",
+            "{:<26} {:<28} {:>4} | {:>8} {:>8} {:>7} | {:>8} {:>8} {:>7} {:>7}{}",
             r.medium,
             r.group,
             n,
@@ -622,6 +663,7 @@ fn write_rows(s: &mut String, rows: &[PadRow]) {
             r.fused.accepted,
             r.fused.rejected,
             rate(&r.fused),
+            r.fused.refused,
             if r.baseline.no_face > 0 {
                 format!("  ({} no face)", r.baseline.no_face)
             } else {
@@ -633,7 +675,8 @@ fn write_rows(s: &mut String, rows: &[PadRow]) {
 
 impl PadEvalReport {
     /// Human-readable table: baseline vs fused, per medium and attack type (A = APCER,
-    /// B = BPCER), all data then the held-out split, then the accepted attacks.
+    /// B = BPCER over the presentations judged; `refused` = declined unjudged by the
+    /// capture-quality gate), all data then the held-out split, then the accepted attacks.
     pub fn to_table(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(
@@ -641,19 +684,20 @@ impl PadEvalReport {
             "\nPAD: single-frame baseline (fr_liveness p75 > {}) | fused ({})",
             self.config.threshold, self.version
         );
-        let _ = writeln!(s, "{:>60} | {:^25} | {:^25}", "", "baseline", "fused");
+        let _ = writeln!(s, "{:>60} | {:^25} | {:^33}", "", "baseline", "fused");
         write_rows(&mut s, &self.rows);
         let _ = writeln!(s, "\nheld-out split only (thresholds not set on these):");
         write_rows(&mut s, &self.held_out_rows);
         let _ = writeln!(
             s,
-            "\nattacks the fused decision accepts / bona fide it rejects:"
+            "\nattacks the fused decision accepts / bona fide it rejects (refused ones aside):"
         );
         for c in &self.cases {
+            let refused = c.fused.capture.is_some_and(|q| !q.passed);
             let wrong = matches!(
                 (&c.attack_type, c.fused.decision),
                 (Some(_), Verdict::Live) | (None, Verdict::Attack)
-            );
+            ) && !refused;
             if wrong {
                 let _ = writeln!(
                     s,

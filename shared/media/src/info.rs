@@ -60,4 +60,7 @@ pub struct Decoded {
     pub info: MediaInfo,
     /// Frames in presentation order.
     pub frames: Vec<Frame>,
+    /// Videos: mean H.264 slice quantiser (QP 0–51, higher = coarser) of the pictures decoded;
+    /// `None` for images and shot sets, or when no slice header could be read.
+    pub quantiser: Option<f32>,
 }

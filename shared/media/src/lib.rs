@@ -113,7 +113,11 @@ pub fn decode(bytes: &[u8], limits: &Limits, sampling: Sampling) -> Result<Decod
                     image: still.image,
                 }]
             };
-            Ok(Decoded { info, frames })
+            Ok(Decoded {
+                info,
+                frames,
+                quantiser: None,
+            })
         }
         Some(MediaFormat::Mp4) => video::decode(bytes, limits, sampling),
         Some(MediaFormat::Zip) => shotset::decode(bytes, limits, sampling),

@@ -249,7 +249,11 @@ pub(crate) fn decode(
             image: still.image,
         });
     }
-    Ok(Decoded { info, frames })
+    Ok(Decoded {
+        info,
+        frames,
+        quantiser: None,
+    })
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use image::RgbImage;
 
 use crate::error::{corrupt, too_large};
 use crate::mp4::avc::{self, AvcConfig};
+use crate::mp4::quantiser::QuantiserMeter;
 use crate::mp4::scan::{self, fourcc};
 use crate::sampling::pick_evenly;
 use crate::still::check_pixels;
@@ -253,6 +254,7 @@ impl Plan<'_> {
             first_size: None,
         };
         let mut buf = Vec::new();
+        let mut quantiser = QuantiserMeter::default();
         for (n, &i) in feed.iter().enumerate() {
             buf.clear();
             if n == 0 {
@@ -264,6 +266,7 @@ impl Plan<'_> {
                 &mut buf,
                 &|w, h| check_sps_size(w, h, limits),
             )?;
+            quantiser.feed_annexb(&buf);
             match decoder.decode(&buf) {
                 Ok(Some(yuv)) => out.take(&yuv)?,
                 Ok(None) => {}
@@ -293,6 +296,7 @@ impl Plan<'_> {
         Ok(Run {
             frames: out.frames,
             first_size: out.first_size,
+            quantiser: quantiser.mean(),
         })
     }
 }
@@ -302,6 +306,8 @@ struct Run {
     frames: Vec<Frame>,
     /// Decoded size (before rotation) of the first picture out of the decoder.
     first_size: Option<(u32, u32)>,
+    /// Mean slice QP of the samples fed.
+    quantiser: Option<f32>,
 }
 
 /// Receives decoder output in presentation order.
@@ -420,12 +426,14 @@ pub(crate) fn decode(
         return Ok(Decoded {
             info: plan.info(None),
             frames: Vec::new(),
+            quantiser: None,
         });
     }
     let run = plan.run(&feed, &wanted, limits)?;
     Ok(Decoded {
         info: plan.info(run.first_size),
         frames: run.frames,
+        quantiser: run.quantiser,
     })
 }
 

@@ -22,6 +22,13 @@
 //! without any (`decline_static`). It needs tracks that held: when every track is lost (a
 //! head turning fast, heavy blur) the planarity test is simply inconclusive.
 //!
+//! One gate comes before any signal: a video encoded more coarsely than
+//! [`CaptureConfig::max_quantiser`] or showing a face narrower than
+//! [`CaptureConfig::min_face_px`] is declined unjudged (`capture_quality`, attack score above
+//! 0.5). There the codec's flicker or the few pixels of texture move the tracks by as much as a
+//! head's parallax, and swaying prints pass the planarity test (`pad_eval`: 8 of 31 at QP
+//! 40-44, 2 of 31 with a 64 px face, without the gate).
+//!
 //! Thresholds (in [`PadConfig`]) were set on a development split only — the live and replay
 //! clips of `selfie-turns-*.mp4` and synthetic hand-held prints of frames of the live clip —
 //! and then evaluated unchanged on the held-out clips and photos (`face_engine::pad_eval`).
@@ -39,7 +46,7 @@ use crate::engine::FrameAnalysis;
 use crate::liveness::fuse_spoof_scores;
 
 /// Version of the fusion model and its thresholds, recorded in every result.
-pub const FUSION_VERSION: &str = "pad-fusion-2 (max of per-signal attack scores; CNN operating point by medium and face size; 2026-11-26)";
+pub const FUSION_VERSION: &str = "pad-fusion-3 (max of per-signal attack scores; CNN operating point by medium and face size; capture QP gate; 2026-11-27)";
 
 /// Operating points of the single-frame CNN (`1 − p(live)` of `fr_liveness`, fused over frames
 /// by the upper quartile). One fixed threshold does not fit every capture:
@@ -127,6 +134,65 @@ impl Default for ScreenConfig {
     }
 }
 
+/// Capture-quality gate for videos: below it the planarity test measures noise, not shape, and
+/// a verdict either way would be a guess, so the video is declined unjudged.
+///
+/// Set on the development data (`pad_eval`):
+/// - **quantiser**: the shared recordings were encoded at mean slice QP 19–31, prints and clips
+///   filmed at a capture's bitrate at 20–26; at ≈40 (the coarse copies) the codec's flicker moves
+///   the tracked texture as much as a head's parallax and 8 of 31 swaying prints passed. 36 sits
+///   between, above what phone and browser recorders use at normal bitrates.
+/// - **face width**: swaying prints filmed with a face 64, 72, 80 and 96 px wide (fine
+///   quantiser) passed 2, 1, 0 and 0 times of 31 (highest ratio 0.67, 0.42, 0.36, 0.32 against
+///   the threshold 0.38); 80 px is the smallest size at which none passed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CaptureConfig {
+    /// Highest mean H.264 slice QP (0–51) a video may have been encoded with.
+    pub max_quantiser: f32,
+    /// Narrowest median face (pixels) a video may show.
+    pub min_face_px: f32,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        CaptureConfig {
+            max_quantiser: 36.0,
+            min_face_px: 80.0,
+        }
+    }
+}
+
+/// The capture-quality gate's measurements.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CaptureSignal {
+    /// Mean H.264 slice QP of the decoded video (`None`: not known, e.g. a shot set).
+    pub quantiser: Option<f32>,
+    /// Median face width, pixels.
+    pub face_px: f32,
+    /// Whether the video is fine enough to judge.
+    pub passed: bool,
+    /// Attack score when the gate declines (above 0.5, rising with the shortfall), else 0.
+    pub attack_score: f32,
+}
+
+impl CaptureConfig {
+    /// The gate on a video's mean slice QP and median face width.
+    pub fn check(&self, quantiser: Option<f32>, face_px: f32) -> CaptureSignal {
+        let coarse = quantiser
+            .map(|q| (q - self.max_quantiser) / (51.0 - self.max_quantiser).max(1.0))
+            .filter(|&over| over > 0.0);
+        let small = Some((self.min_face_px - face_px) / self.min_face_px.max(1.0))
+            .filter(|&short| short > 0.0);
+        let worst = coarse.into_iter().chain(small).reduce(f32::max);
+        CaptureSignal {
+            quantiser,
+            face_px,
+            passed: worst.is_none(),
+            attack_score: worst.map_or(0.0, |w| 0.51 + 0.49 * w.min(1.0)),
+        }
+    }
+}
+
 /// Every knob of the PAD fusion.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PadConfig {
@@ -135,6 +201,8 @@ pub struct PadConfig {
     pub threshold: f32,
     /// Operating points of the single-frame CNN.
     pub cnn: CnnConfig,
+    /// Capture-quality gate (videos).
+    pub capture: CaptureConfig,
     /// Planarity test on the texture tracks (votes).
     pub parallax: ParallaxConfig,
     /// Planarity test on the landmarks (reported only: landmark jitter is as large as the
@@ -157,6 +225,7 @@ impl Default for PadConfig {
         PadConfig {
             threshold: crate::liveness::DEFAULT_SPOOF_THRESHOLD,
             cnn: CnnConfig::default(),
+            capture: CaptureConfig::default(),
             parallax: ParallaxConfig::default(),
             landmark_parallax: ParallaxConfig::landmarks(),
             motion: MotionConfig::default(),
@@ -221,6 +290,8 @@ pub struct PadAssessment {
     pub deciding_signal: Option<String>,
     /// Single-frame CNN.
     pub cnn: Option<CnnSignal>,
+    /// Capture-quality gate (videos whose quantiser could be read).
+    pub capture: Option<CaptureSignal>,
     /// Planarity of the texture tracks (videos only).
     pub parallax: Option<Parallax>,
     /// Planarity of the landmarks (videos only; reported, does not vote).
@@ -308,11 +379,13 @@ fn screen_signal(
 /// [`crate::Engine::analyze_frames`], which must have run with liveness and signals);
 /// `colour_samples` are optional `(seconds, mean skin RGB)` samples for the pulse, e.g. from
 /// [`super::rppg::skin_mean`] on extra decoded frames (none: the pulse is reported as not
-/// evaluated).
+/// evaluated); `quantiser` is the video's mean H.264 slice QP (`media_decode::Decoded`), for
+/// the capture-quality gate (`None`: not gated).
 pub fn assess(
     frames: &[&RgbImage],
     analyses: &[&FrameAnalysis],
     colour_samples: &[(f64, [f32; 3])],
+    quantiser: Option<f32>,
     cfg: &PadConfig,
 ) -> PadAssessment {
     let video = frames.len() > 1;
@@ -330,6 +403,7 @@ pub fn assess(
             .collect::<Vec<_>>(),
     );
     let cnn_threshold = cfg.cnn.threshold(video, face_px);
+    let capture = (video && !faces.is_empty()).then(|| cfg.capture.check(quantiser, face_px));
     let cnn = fuse_spoof_scores(&spoof, cnn_threshold).map(|f| CnnSignal {
         frames: f.frames,
         raw: f.score,
@@ -379,6 +453,9 @@ pub fn assess(
         _ => None,
     };
     let votes: Vec<(&str, f32)> = [
+        capture
+            .filter(|c| !c.passed)
+            .map(|c| ("capture_quality", c.attack_score)),
         cnn.as_ref().map(|c| ("cnn", c.score)),
         static_score.map(|s| ("static_presentation", s)),
         par.as_ref()
@@ -396,6 +473,23 @@ pub fn assess(
         (_, false) => Verdict::Live,
     };
     let mut notes = Vec::new();
+    if let Some(c) = capture.filter(|c| !c.passed) {
+        if let Some(q) = c.quantiser.filter(|&q| q > cfg.capture.max_quantiser) {
+            notes.push(format!(
+                "video too coarsely compressed to judge liveness (mean H.264 QP {q:.1} > {}): \
+                 the fine facial texture that tells a head from a print is lost; record again \
+                 at a higher bitrate",
+                cfg.capture.max_quantiser
+            ));
+        }
+        if c.face_px < cfg.capture.min_face_px {
+            notes.push(format!(
+                "face too small to judge liveness ({:.0} px wide < {} px): at this size a \
+                 print's motion cannot be told from a head's; record again closer to the camera",
+                c.face_px, cfg.capture.min_face_px
+            ));
+        }
+    }
     if !video {
         notes.push(
             "single photo: anti-spoofing CNN and screen/print cues only; a photo cannot show \
@@ -426,6 +520,7 @@ pub fn assess(
         decision,
         deciding_signal: top.map(|t| t.0.to_string()),
         cnn,
+        capture,
         parallax: par,
         landmark_parallax: par_lm,
         non_rigid_motion: motion,
@@ -450,6 +545,29 @@ mod tests {
         let mid = c.threshold(true, (c.small_face_px + c.large_face_px) / 2.0);
         let want = (c.video_threshold + c.small_face_threshold) / 2.0;
         assert!((mid - want).abs() < 1e-6, "{mid}");
+    }
+
+    #[test]
+    fn capture_gate_declines_coarse_quantisers_and_small_faces_only() {
+        let c = CaptureConfig::default();
+        let big = 200.0;
+        for q in [None, Some(24.0), Some(c.max_quantiser)] {
+            let ok = c.check(q, big);
+            assert!(ok.passed && ok.attack_score == 0.0, "{ok:?}");
+        }
+        assert!(c.check(Some(24.0), c.min_face_px).passed);
+        let (a, b) = (
+            c.check(Some(c.max_quantiser + 0.5), big),
+            c.check(Some(44.0), big),
+        );
+        assert!(!a.passed && !b.passed);
+        assert!(
+            a.attack_score > 0.5 && b.attack_score > a.attack_score,
+            "{a:?} {b:?}"
+        );
+        assert!(c.check(Some(51.0), 10.0).attack_score <= 1.0);
+        let (s, t) = (c.check(None, c.min_face_px - 1.0), c.check(None, 40.0));
+        assert!(!s.passed && s.attack_score > 0.5 && t.attack_score > s.attack_score);
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //!   judged at an operating point chosen by medium and face size ([`fusion::CnnConfig`]);
 //! - [`rppg`]: skin-colour pulse — supports liveness only, on long dense clips;
 //!
-//! combined by [`fusion`] into `confidence_spoofing`. A photo gets the CNN and the screen cues
+//! combined by [`fusion`] into `confidence_spoofing`, after a capture-quality gate on the
+//! video's H.264 quantiser ([`fusion::CaptureConfig`]). A photo gets the CNN and the screen cues
 //! only, and the result says that a photo cannot show liveness the way a video can.
 
 pub mod fft;
@@ -24,7 +25,9 @@ pub mod tracks;
 
 use serde::{Deserialize, Serialize};
 
-pub use fusion::{CnnConfig, FUSION_VERSION, PadAssessment, PadConfig, assess};
+pub use fusion::{
+    CaptureConfig, CaptureSignal, CnnConfig, FUSION_VERSION, PadAssessment, PadConfig, assess,
+};
 
 /// What one signal (or the fusion) concludes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,13 +42,15 @@ pub enum Verdict {
 }
 
 /// [`assess`] on the frames of a media and their analysis by [`crate::Engine::analyze_frames`]
-/// (frames in the same order; the pulse is not evaluated: no extra colour samples).
+/// (frames in the same order; the pulse is not evaluated: no extra colour samples), with the
+/// video's mean quantiser if known.
 pub fn assess_media<F: crate::AsFrame>(
     frames: &[F],
     media: &crate::MediaAnalysis,
+    quantiser: Option<f32>,
     cfg: &PadConfig,
 ) -> PadAssessment {
     let images: Vec<&image::RgbImage> = frames.iter().map(|f| f.image()).collect();
     let analyses: Vec<&crate::FrameAnalysis> = media.frames.iter().map(|(_, a)| a).collect();
-    assess(&images, &analyses, &[], cfg)
+    assess(&images, &analyses, &[], quantiser, cfg)
 }

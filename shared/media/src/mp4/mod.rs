@@ -2,5 +2,7 @@
 //! H.264 (`avcC`, length-prefixed NAL units) to Annex-B conversion for the decoder.
 
 pub(crate) mod avc;
+pub(crate) mod bits;
+pub(crate) mod quantiser;
 pub(crate) mod scan;
 pub(crate) mod sps;

@@ -1,78 +1,52 @@
 //! Coded picture size from an H.264 sequence parameter set, so a stream whose SPS claims a
-//! huge picture is refused before the decoder allocates frame buffers for it.
+//! huge picture is refused before the decoder allocates frame buffers for it, and the fields a
+//! slice header depends on ([`super::quantiser`]).
 
-/// MSB-first bit reader over an RBSP (emulation-prevention bytes already removed).
-struct Bits<'a> {
-    data: &'a [u8],
-    pos: usize,
+use super::bits::{Bits, rbsp};
+
+/// The fields of a sequence parameter set that the picture size and the slice headers depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sps {
+    /// `seq_parameter_set_id`.
+    pub id: u64,
+    /// `ChromaArrayType` (0 for monochrome or separately coded colour planes).
+    pub chroma_array_type: u64,
+    /// `separate_colour_plane_flag`.
+    pub separate_colour_plane: bool,
+    /// Bits of `frame_num`.
+    pub frame_num_bits: u32,
+    /// `pic_order_cnt_type`.
+    pub poc_type: u64,
+    /// Bits of `pic_order_cnt_lsb` (POC type 0).
+    pub poc_lsb_bits: u32,
+    /// `delta_pic_order_always_zero_flag` (POC type 1).
+    pub delta_poc_always_zero: bool,
+    /// `frame_mbs_only_flag`.
+    pub frame_mbs_only: bool,
+    /// Coded width in pixels (whole macroblocks, before cropping).
+    pub width: u64,
+    /// Coded height in pixels (whole macroblocks, before cropping).
+    pub height: u64,
 }
 
-impl Bits<'_> {
-    fn bit(&mut self) -> Option<u32> {
-        let byte = *self.data.get(self.pos / 8)?;
-        let b = (byte >> (7 - self.pos % 8)) & 1;
-        self.pos += 1;
-        Some(u32::from(b))
-    }
-
-    fn bits(&mut self, n: u32) -> Option<u32> {
-        (0..n).try_fold(0u32, |acc, _| Some((acc << 1) | self.bit()?))
-    }
-
-    /// Unsigned Exp-Golomb; `None` past the end or beyond 32 bits.
-    fn ue(&mut self) -> Option<u64> {
-        let mut zeros = 0u32;
-        while self.bit()? == 0 {
-            zeros += 1;
-            if zeros > 32 {
-                return None;
-            }
-        }
-        Some((1u64 << zeros) - 1 + u64::from(self.bits(zeros)?))
-    }
-
-    fn se(&mut self) -> Option<i64> {
-        let k = self.ue()? as i64;
-        Some(if k % 2 == 1 { (k + 1) / 2 } else { -(k / 2) })
-    }
-}
-
-/// Removes emulation-prevention bytes (`00 00 03` → `00 00`).
-fn rbsp(nal: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(nal.len());
-    let mut zeros = 0;
-    for &b in nal {
-        if zeros >= 2 && b == 3 {
-            zeros = 0;
-            continue;
-        }
-        zeros = if b == 0 { zeros + 1 } else { 0 };
-        out.push(b);
-    }
-    out
-}
-
-/// Coded width and height (whole macroblocks, before cropping) declared by an SPS NAL unit
-/// (header byte included). `None` if it is not an SPS or cannot be parsed.
-pub(crate) fn coded_size(nal: &[u8]) -> Option<(u64, u64)> {
+/// Parses an SPS NAL unit (header byte included). `None` if it is not an SPS or cannot be parsed.
+pub(crate) fn parse_sps(nal: &[u8]) -> Option<Sps> {
     if nal.first()? & 0x1F != 7 {
         return None;
     }
     let data = rbsp(&nal[1..]);
-    let mut r = Bits {
-        data: &data,
-        pos: 0,
-    };
+    let mut r = Bits::new(&data);
     let profile = r.bits(8)?;
     r.bits(16)?; // constraint flags + level
-    r.ue()?; // seq_parameter_set_id
+    let id = r.ue()?;
+    let (mut chroma_format, mut separate_colour_plane) = (1, false);
     if matches!(
         profile,
         100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
     ) {
-        let chroma_format = r.ue()?;
+        chroma_format = r.ue()?;
         if chroma_format == 3 {
-            r.bit()?; // separate_colour_plane_flag
+            separate_colour_plane = r.bit()? == 1;
         }
         r.ue()?; // bit_depth_luma_minus8
         r.ue()?; // bit_depth_chroma_minus8
@@ -95,13 +69,13 @@ pub(crate) fn coded_size(nal: &[u8]) -> Option<(u64, u64)> {
             }
         }
     }
-    r.ue()?; // log2_max_frame_num_minus4
-    match r.ue()? {
-        0 => {
-            r.ue()?; // log2_max_pic_order_cnt_lsb_minus4
-        }
+    let frame_num_bits = u32::try_from(r.ue()?).ok().filter(|v| *v <= 12)? + 4;
+    let poc_type = r.ue()?;
+    let (mut poc_lsb_bits, mut delta_poc_always_zero) = (0, false);
+    match poc_type {
+        0 => poc_lsb_bits = u32::try_from(r.ue()?).ok().filter(|v| *v <= 12)? + 4,
         1 => {
-            r.bit()?;
+            delta_poc_always_zero = r.bit()? == 1;
             r.se()?;
             r.se()?;
             let cycle = r.ue()?;
@@ -118,42 +92,35 @@ pub(crate) fn coded_size(nal: &[u8]) -> Option<(u64, u64)> {
     r.bit()?; // gaps_in_frame_num_value_allowed_flag
     let w_mbs = r.ue()? + 1;
     let h_units = r.ue()? + 1;
-    let frame_mbs_only = r.bit()?;
-    Some((w_mbs * 16, h_units * 16 * (2 - u64::from(frame_mbs_only))))
+    let frame_mbs_only = r.bit()? == 1;
+    Some(Sps {
+        id,
+        chroma_array_type: if separate_colour_plane {
+            0
+        } else {
+            chroma_format
+        },
+        separate_colour_plane,
+        frame_num_bits,
+        poc_type,
+        poc_lsb_bits,
+        delta_poc_always_zero,
+        frame_mbs_only,
+        width: w_mbs * 16,
+        height: h_units * 16 * (2 - u64::from(frame_mbs_only)),
+    })
+}
+
+/// Coded width and height (whole macroblocks, before cropping) declared by an SPS NAL unit
+/// (header byte included). `None` if it is not an SPS or cannot be parsed.
+pub(crate) fn coded_size(nal: &[u8]) -> Option<(u64, u64)> {
+    parse_sps(nal).map(|s| (s.width, s.height))
 }
 
 #[cfg(test)]
 mod tests {
     use super::coded_size;
-
-    /// Writes fields MSB-first; `ue` as Exp-Golomb.
-    #[derive(Default)]
-    struct W(Vec<bool>);
-
-    impl W {
-        fn u(&mut self, n: u32, v: u64) -> &mut Self {
-            for i in (0..n).rev() {
-                self.0.push((v >> i) & 1 == 1);
-            }
-            self
-        }
-        fn ue(&mut self, v: u64) -> &mut Self {
-            let len = 64 - (v + 1).leading_zeros();
-            self.u(len - 1, 0).u(len, v + 1)
-        }
-        fn nal(&mut self) -> Vec<u8> {
-            self.0.push(true); // rbsp stop bit
-            let mut out = vec![0x67];
-            for chunk in self.0.chunks(8) {
-                let mut b = 0u8;
-                for (i, &bit) in chunk.iter().enumerate() {
-                    b |= u8::from(bit) << (7 - i);
-                }
-                out.push(b);
-            }
-            out
-        }
-    }
+    use crate::mp4::bits::W;
 
     #[test]
     fn parses_baseline_and_high_sps() {
@@ -169,7 +136,7 @@ mod tests {
             .ue(19)
             .ue(14)
             .u(1, 1);
-        assert_eq!(coded_size(&w.nal()), Some((320, 240)));
+        assert_eq!(coded_size(&w.nal(0x67)), Some((320, 240)));
         // High: 4:2:0, 8-bit, no scaling lists, POC type 0, interlaced 1920×1088.
         let mut w = W::default();
         w.u(8, 100)
@@ -181,7 +148,7 @@ mod tests {
             .u(1, 0)
             .u(1, 0);
         w.ue(0).ue(0).ue(2).ue(4).u(1, 0).ue(119).ue(33).u(1, 0);
-        assert_eq!(coded_size(&w.nal()), Some((1920, 1088)));
+        assert_eq!(coded_size(&w.nal(0x67)), Some((1920, 1088)));
         // Absurd: 65536 macroblocks wide.
         let mut w = W::default();
         w.u(8, 66)
@@ -194,7 +161,7 @@ mod tests {
             .ue(65_535)
             .ue(65_535)
             .u(1, 1);
-        assert_eq!(coded_size(&w.nal()), Some((1 << 20, 1 << 20)));
+        assert_eq!(coded_size(&w.nal(0x67)), Some((1 << 20, 1 << 20)));
         assert_eq!(coded_size(&[0x68, 0xCE]), None);
         assert_eq!(coded_size(&[0x67, 0x64]), None);
     }

@@ -34,6 +34,19 @@ fn probe_reports_h264_metadata() {
 }
 
 #[test]
+fn decode_reports_the_quantiser_the_encoder_used() {
+    for qp in [20u8, 32, 44] {
+        let opts = Mp4Opts {
+            qp: Some((qp, qp)),
+            ..Default::default()
+        };
+        let d = decode(&clip(12, &opts), &Limits::default(), Sampling::All).unwrap();
+        let q = d.quantiser.expect("slice headers read");
+        assert!((q - f32::from(qp)).abs() <= 1.0, "QP {qp}: read {q}");
+    }
+}
+
+#[test]
 fn decode_all_frames_in_order_with_timestamps() {
     let mp4 = clip(20, &Mp4Opts::default());
     let d = decode(&mp4, &Limits::default(), Sampling::All).unwrap();
