@@ -422,9 +422,11 @@ async fn missing_garbage_and_forged_tokens() {
 
 #[tokio::test]
 async fn idle_session_expires() {
-    let app = spawn_app_with(|c| c.session_ttl = Duration::from_secs(1)).await;
+    // Expiry is kept in whole seconds, so a TTL of n s gives a session between n-1 and n s of
+    // life: 2 s leaves the fresh login below at least 1 s to make its request.
+    let app = spawn_app_with(|c| c.session_ttl = Duration::from_secs(2)).await;
     let t = app.admin_token().await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     assert_error(
         &app.json(Method::GET, "/api/folders/", &t, None).await,
         401,
