@@ -88,7 +88,7 @@ pub struct Counts {
     pub accepted: usize,
     /// Rejected as attacks.
     pub rejected: usize,
-    /// Declined unjudged by the capture-quality gate (too coarsely compressed): a non-response
+    /// Declined unjudged by the capture-quality gate (too coarse or face too small): a non-response
     /// in ISO/IEC 30107-3 terms, not counted in the rate.
     pub refused: usize,
     /// No face found (not counted in the rate).
@@ -604,10 +604,9 @@ fn table_rows<'a>(cases: impl Iterator<Item = &'a PadCase>) -> Vec<PadRow> {
             Some(s) if s > threshold => e.0.rejected += 1,
             Some(_) => e.0.accepted += 1,
         }
-        let refused = c.fused.capture.is_some_and(|q| !q.passed);
         match c.fused.decision {
             Verdict::Inconclusive => e.1.no_face += 1,
-            Verdict::Attack if refused => e.1.refused += 1,
+            Verdict::Attack if c.fused.refused() => e.1.refused += 1,
             Verdict::Attack => e.1.rejected += 1,
             Verdict::Live => e.1.accepted += 1,
         }
@@ -693,11 +692,10 @@ impl PadEvalReport {
             "\nattacks the fused decision accepts / bona fide it rejects (refused ones aside):"
         );
         for c in &self.cases {
-            let refused = c.fused.capture.is_some_and(|q| !q.passed);
             let wrong = matches!(
                 (&c.attack_type, c.fused.decision),
                 (Some(_), Verdict::Live) | (None, Verdict::Attack)
-            ) && !refused;
+            ) && !c.fused.refused();
             if wrong {
                 let _ = writeln!(
                     s,

@@ -17,6 +17,7 @@ use crate::error::{corrupt, too_large};
 use crate::mp4::avc::{self, AvcConfig};
 use crate::mp4::quantiser::QuantiserMeter;
 use crate::mp4::scan::{self, fourcc};
+use crate::mp4::sps;
 use crate::sampling::pick_evenly;
 use crate::still::check_pixels;
 use crate::{DecodeError, Decoded, Frame, Limits, MediaFormat, MediaInfo, MediaKind, Sampling};
@@ -259,14 +260,20 @@ impl Plan<'_> {
             buf.clear();
             if n == 0 {
                 buf.extend_from_slice(&self.avc.annexb_params);
+                quantiser.feed_annexb(&self.avc.annexb_params);
             }
             avc::sample_to_annexb(
                 self.sample_bytes(i),
                 self.avc.length_size,
                 &mut buf,
-                &|w, h| check_sps_size(w, h, limits),
+                &mut |nal| {
+                    if let Some((w, h)) = sps::coded_size(nal) {
+                        check_sps_size(w, h, limits)?;
+                    }
+                    quantiser.feed(nal);
+                    Ok(())
+                },
             )?;
-            quantiser.feed_annexb(&buf);
             match decoder.decode(&buf) {
                 Ok(Some(yuv)) => out.take(&yuv)?,
                 Ok(None) => {}

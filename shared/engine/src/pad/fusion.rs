@@ -290,7 +290,7 @@ pub struct PadAssessment {
     pub deciding_signal: Option<String>,
     /// Single-frame CNN.
     pub cnn: Option<CnnSignal>,
-    /// Capture-quality gate (videos whose quantiser could be read).
+    /// Capture-quality gate (videos with a face; the quantiser is checked when it is known).
     pub capture: Option<CaptureSignal>,
     /// Planarity of the texture tracks (videos only).
     pub parallax: Option<Parallax>,
@@ -306,6 +306,14 @@ pub struct PadAssessment {
     pub notes: Vec<String>,
     /// Thresholds in force.
     pub config: PadConfig,
+}
+
+impl PadAssessment {
+    /// Whether the capture-quality gate declined the video unjudged (an ISO/IEC 30107-3
+    /// non-response rather than an attack verdict).
+    pub fn refused(&self) -> bool {
+        self.capture.is_some_and(|c| !c.passed)
+    }
 }
 
 fn median(v: &mut [f32]) -> f32 {

@@ -104,19 +104,18 @@ fn nal_units(
     })
 }
 
-/// Converts one length-prefixed sample to Annex-B, appending to `out`. An in-band SPS is passed
-/// to `check_sps` (coded width, height) before it can reach the decoder.
+/// Converts one length-prefixed sample to Annex-B, appending to `out`. Each NAL unit is passed
+/// to `inspect` before it can reach the decoder (to refuse an in-band SPS, to read slice
+/// headers), so the sample is walked once.
 pub(crate) fn sample_to_annexb(
     sample: &[u8],
     length_size: usize,
     out: &mut Vec<u8>,
-    check_sps: &dyn Fn(u64, u64) -> Result<(), DecodeError>,
+    inspect: &mut dyn FnMut(&[u8]) -> Result<(), DecodeError>,
 ) -> Result<(), DecodeError> {
     for nal in nal_units(sample, length_size) {
         let nal = nal?;
-        if let Some((w, h)) = super::sps::coded_size(nal) {
-            check_sps(w, h)?;
-        }
+        inspect(nal)?;
         out.extend_from_slice(&START);
         out.extend_from_slice(nal);
     }
@@ -163,12 +162,12 @@ mod tests {
 
         let mut out = Vec::new();
         // One non-reference P slice (nal_ref_idc 0, type 1).
-        sample_to_annexb(&[0, 0, 0, 2, 0x01, 0x9A], 4, &mut out, &|_, _| Ok(())).unwrap();
+        sample_to_annexb(&[0, 0, 0, 2, 0x01, 0x9A], 4, &mut out, &mut |_| Ok(())).unwrap();
         assert_eq!(out, [0, 0, 0, 1, 0x01, 0x9A]);
         assert!(is_disposable(&[0, 0, 0, 2, 0x01, 0x9A], 4));
         // A reference IDR slice.
         assert!(!is_disposable(&[0, 0, 0, 2, 0x65, 0x88], 4));
-        assert!(sample_to_annexb(&[0, 0, 0, 9, 0x65], 4, &mut out, &|_, _| Ok(())).is_err());
-        assert!(sample_to_annexb(&[0, 0, 0], 4, &mut out, &|_, _| Ok(())).is_err());
+        assert!(sample_to_annexb(&[0, 0, 0, 9, 0x65], 4, &mut out, &mut |_| Ok(())).is_err());
+        assert!(sample_to_annexb(&[0, 0, 0], 4, &mut out, &mut |_| Ok(())).is_err());
     }
 }

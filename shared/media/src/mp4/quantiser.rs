@@ -239,7 +239,8 @@ impl QuantiserMeter {
         }
     }
 
-    /// Reads every NAL unit of an Annex-B buffer (4-byte start codes, as the decoder is fed).
+    /// Reads every NAL unit of an Annex-B buffer (4-byte start codes, as `avcC`'s parameter
+    /// sets are kept); samples are fed unit by unit as they are converted.
     pub(crate) fn feed_annexb(&mut self, buf: &[u8]) {
         let starts: Vec<usize> = buf
             .windows(4)
