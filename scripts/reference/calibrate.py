@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fit the cosine -> score calibration of the face engine (shared/engine/src/calibration.rs).
+"""Fit the cosine -> score calibration of the face engine (shared/face-engine/src/calibration.rs).
 
 Input: the JSON report of `oz-api engine eval --json` (its verification.pairs), or any JSON list
 of [is_genuine, cosine] pairs. Method: Platt scaling, i.e. a logistic

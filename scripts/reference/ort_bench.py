@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""onnxruntime baseline for the engine benchmark (shared/engine/benches/engine.rs).
+"""onnxruntime baseline for the engine benchmark (shared/face-engine/benches/engine.rs).
 
 Loads the six faceplugin models with onnxruntime on ONE thread and times each model's inference
 (median of N runs after warm-up) on inputs of the engine's fixed shapes. Inference time of these

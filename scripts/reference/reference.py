@@ -2,7 +2,7 @@
 """Independent reference for the face engine (onnxruntime + numpy + pillow).
 
 Preprocessing follows the model notes (shared/models/README.md in the team's reference material)
-and the coordinate convention documented in shared/engine/src/sampling.rs, written from scratch
+and the coordinate convention documented in shared/face-engine/src/sampling.rs, written from scratch
 in numpy so the Rust engine can be checked against it:
 
 * coordinates are continuous "edge" coordinates: an image covers [0, W] x [0, H], pixel (i, j)
@@ -21,7 +21,7 @@ in numpy so the Rust engine can be checked against it:
 Usage: reference.py MODELS_DIR OUT.json IMAGE...
 
 The engine's fixture was made (from the repository root, after scripts/fetch-fixtures.sh --reference) with
-  .venv/bin/python scripts/reference/reference.py models shared/engine/tests/fixtures/reference.json \
+  .venv/bin/python scripts/reference/reference.py models shared/face-engine/tests/fixtures/reference.json \
       .cache/fixtures/t1.png .cache/fixtures/Tom_Hanks_54745.png .cache/fixtures/astronaut.png \
       .cache/fixtures/mask_*.jpg
 (images are read with Pillow, no EXIF rotation; t1.png is t1.jpg decoded by Pillow, so both sides
