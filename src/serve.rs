@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use shared::api::{Function, router};
-use shared::config::Storage;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -35,19 +34,7 @@ pub async fn run(
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
-    let app = match config.storage {
-        Storage::Local => {
-            let public_url = config
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{addr}"));
-            shared::App::local(config, public_url).await?
-        }
-        Storage::Aws => {
-            let sdk = shared::aws::sdk_config_from_env().await;
-            shared::App::aws(config, &sdk).await?
-        }
-    };
+    let app = shared::wiring::build(config, format!("http://{addr}")).await?;
     start_workers(app.clone());
     serve_app(listener, app, ready).await
 }
@@ -56,14 +43,14 @@ pub async fn run(
 /// synchronous APIs (Instant, Lite) and runs the analysis worker pool on the app's queue. The API
 /// serves meanwhile (queued analyses wait for the engine, synchronous requests a bounded time).
 fn start_workers(app: Arc<shared::App>) {
-    shared::app::webhooks::spawn_sender(app.clone());
+    shared::events::spawn_webhook_sender(app.clone());
     tokio::spawn(async move {
         match face_analyzer::EngineAnalyzer::load().await {
             Ok(analyzer) => {
                 let analyzer = Arc::new(analyzer);
                 app.analyzer.set(analyzer.clone());
                 let workers = app.config.analysis_workers;
-                face_analyzer::worker::spawn_pool(app, analyzer, workers);
+                shared::events::spawn_analysis_workers(app, analyzer, workers);
             }
             Err(e) => tracing::error!(
                 error = format!("{e:#}"),

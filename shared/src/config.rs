@@ -10,6 +10,14 @@ use anyhow::Context as _;
 
 pub use crate::domain::webhook::DestinationPolicy;
 
+/// How long SQS hides a received analysis job (`VisibilityTimeout` of the analysis queue in
+/// `template.yaml`): up to the 15 min a Lambda worker may run on one job. The embedded queue
+/// uses [`Config::analysis_visibility`] instead, which a running job renews.
+pub const ANALYSIS_QUEUE_VISIBILITY: Duration = Duration::from_secs(900);
+/// How long a received webhook message stays hidden (`VisibilityTimeout` of the webhook queue in
+/// `template.yaml`, and the embedded queue's): longer than one attempt's timeout.
+pub const WEBHOOK_QUEUE_VISIBILITY: Duration = Duration::from_secs(60);
+
 /// Everything the API needs to know about its deployment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -20,9 +28,9 @@ pub struct Config {
     /// `OZ_PUBLIC_URL`: base of signed file URLs (default `http://<bind>`).
     pub public_url: Option<String>,
     /// `OZ_ADMIN_EMAIL` / `OZ_ADMIN_PASSWORD`: the first ADMIN, created when no user exists.
-    pub admin: Option<(String, String)>,
+    pub admin: Option<(String, SecretString)>,
     /// `OZ_JWT_SECRET`: HMAC key for access tokens; generated and kept in the data dir if unset.
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretString>,
     /// `OZ_SESSION_TTL` (seconds, default 900): sliding idle expiry of ordinary sessions.
     pub session_ttl: Duration,
     /// `OZ_SESSION_LONGLIVE_TTL` (seconds, default 5 years): CLIENT SERVICE sessions.
@@ -44,6 +52,10 @@ pub struct Config {
     /// `OZ_ANALYSIS_RETRY_DELAY` (seconds, default 10): how long a job that failed or panicked
     /// waits before its next attempt.
     pub analysis_retry_delay: Duration,
+    /// `OZ_ANALYSIS_MAX_RECEIVES` (default 5): deliveries of an analysis job before it moves to
+    /// the dead-letter queue. The embedded queue applies it; on AWS the analysis queue's
+    /// `maxReceiveCount` in `template.yaml` must say the same (a test checks the default does).
+    pub analysis_max_receives: u32,
     /// `OZ_STORAGE` (`local` by default, or `aws`): which adapters hold the data.
     pub storage: Storage,
     /// Names of the AWS resources, used when `storage` is [`Storage::Aws`].
@@ -71,6 +83,10 @@ pub struct WebhookConfig {
     pub retry_base: Duration,
     /// `OZ_WEBHOOK_RETRY_MAX` (seconds, default 900): longest delay between attempts.
     pub retry_max: Duration,
+    /// `OZ_WEBHOOK_MAX_RECEIVES` (default 8): deliveries of a webhook message before it moves to
+    /// the dead-letter queue; the last one records the delivery FAILED. As with analyses, the
+    /// webhook queue's `maxReceiveCount` in `template.yaml` must match.
+    pub max_receives: u32,
 }
 
 /// A secret read from the environment: never printed by `Debug`.
@@ -86,6 +102,12 @@ impl SecretString {
     /// The secret itself, for comparing or signing; never for logs.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<&str> for SecretString {
+    fn from(s: &str) -> Self {
+        Self::new(s)
     }
 }
 
@@ -205,8 +227,8 @@ impl Config {
             bind: var("OZ_BIND", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             data_dir: var("OZ_DATA_DIR", PathBuf::from("data"))?,
             public_url: opt("OZ_PUBLIC_URL"),
-            admin: opt("OZ_ADMIN_EMAIL").zip(opt("OZ_ADMIN_PASSWORD")),
-            jwt_secret: opt("OZ_JWT_SECRET"),
+            admin: opt("OZ_ADMIN_EMAIL").zip(opt("OZ_ADMIN_PASSWORD").map(SecretString)),
+            jwt_secret: opt("OZ_JWT_SECRET").map(SecretString),
             session_ttl: secs("OZ_SESSION_TTL", 900)?,
             session_longlive_ttl: secs("OZ_SESSION_LONGLIVE_TTL", 5 * 365 * 24 * 3600)?,
             refresh_ttl: secs("OZ_REFRESH_TTL", 30 * 24 * 3600)?,
@@ -221,6 +243,7 @@ impl Config {
             analysis_workers: var("OZ_ANALYSIS_WORKERS", 1)?,
             analysis_visibility: secs("OZ_ANALYSIS_VISIBILITY", 60)?.max(Duration::from_secs(3)),
             analysis_retry_delay: secs("OZ_ANALYSIS_RETRY_DELAY", 10)?,
+            analysis_max_receives: var("OZ_ANALYSIS_MAX_RECEIVES", 5)?.max(1),
             storage: var("OZ_STORAGE", Storage::Local)?,
             aws: AwsResources::from_env()?,
             webhooks: WebhookConfig {
@@ -235,9 +258,81 @@ impl Config {
                 timeout: secs("OZ_WEBHOOK_TIMEOUT", 10)?,
                 retry_base: secs("OZ_WEBHOOK_RETRY_BASE", 10)?,
                 retry_max: secs("OZ_WEBHOOK_RETRY_MAX", 900)?,
+                max_receives: var("OZ_WEBHOOK_MAX_RECEIVES", 8)?.max(1),
             },
             single_request_wait: secs("OZ_SINGLE_REQUEST_WAIT", 20)?,
             lite_api_key: opt("OZ_LITE_API_KEY").map(SecretString),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `Default:` of parameter `name` in `template.yaml`.
+    fn template_default(template: &str, name: &str) -> u32 {
+        let block = template
+            .split_once(&format!("\n  {name}:\n"))
+            .unwrap_or_else(|| panic!("parameter {name} in template.yaml"))
+            .1;
+        let line = block
+            .lines()
+            .take_while(|l| l.starts_with("    "))
+            .find_map(|l| l.trim().strip_prefix("Default:"))
+            .unwrap_or_else(|| panic!("{name} has a Default"));
+        line.trim().parse().expect("a number")
+    }
+
+    /// The queues' redrive (`maxReceiveCount`) and the functions' environment both come from one
+    /// template parameter each; its default must be ours, or the embedded queue and the webhook
+    /// sender would count attempts differently from SQS.
+    #[test]
+    fn max_receives_match_the_template() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+        let template = std::fs::read_to_string(path).expect("template.yaml");
+        for (param, var) in [
+            ("AnalysisMaxReceives", "OZ_ANALYSIS_MAX_RECEIVES"),
+            ("WebhookMaxReceives", "OZ_WEBHOOK_MAX_RECEIVES"),
+        ] {
+            assert!(
+                template.contains(&format!("maxReceiveCount: !Ref {param}")),
+                "a queue's maxReceiveCount is {param}"
+            );
+            assert!(
+                template.contains(&format!("{var}: !Ref {param}")),
+                "{var} is {param}"
+            );
+        }
+        for (queue, visibility) in [
+            ("AnalysisQueue", ANALYSIS_QUEUE_VISIBILITY),
+            ("WebhookQueue", WEBHOOK_QUEUE_VISIBILITY),
+        ] {
+            let block = template.split_once(&format!("\n  {queue}:\n")).unwrap().1;
+            let want = format!("VisibilityTimeout: {}", visibility.as_secs());
+            let mut declared = block.lines().take_while(|l| l.starts_with("    "));
+            assert!(declared.any(|l| l.trim() == want), "{queue}: {want}");
+        }
+        let config = Config::from_env().expect("config");
+        assert_eq!(
+            template_default(&template, "AnalysisMaxReceives"),
+            config.analysis_max_receives
+        );
+        assert_eq!(
+            template_default(&template, "WebhookMaxReceives"),
+            config.webhooks.max_receives
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let mut c = Config::from_env().expect("config");
+        c.jwt_secret = Some("jwt-secret-value".into());
+        c.admin = Some(("a@example.com".into(), "admin-password-value".into()));
+        c.lite_api_key = Some("lite-key-value".into());
+        let shown = format!("{c:?}");
+        for secret in ["jwt-secret-value", "admin-password-value", "lite-key-value"] {
+            assert!(!shown.contains(secret), "{secret} printed");
+        }
     }
 }

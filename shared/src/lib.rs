@@ -1,6 +1,7 @@
-//! The Oz-compatible API as a library: domain types and rules, the ports the domain needs, the
-//! embedded adapters for running on one machine, the application services, and the HTTP routes
-//! that both the Lambda functions and the local server mount.
+//! The Oz-compatible API as a library: domain types and rules ([`domain`]), the ports the
+//! services need ([`ports`]), the services over them ([`app`]), the two ways work reaches them —
+//! HTTP routes ([`api`]) and queue or notification messages ([`events`]) — and the adapters,
+//! embedded ([`local`]) and AWS ([`aws`]), which [`wiring`] builds from the [`config`].
 
 pub mod api;
 pub mod app;
@@ -8,10 +9,14 @@ pub mod aws;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod events;
+#[cfg(test)]
+mod layering;
 pub mod local;
 pub mod ports;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod wiring;
 
 pub use app::App;
 pub use config::Config;

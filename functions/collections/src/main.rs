@@ -9,7 +9,7 @@ use shared::api::{Function, router};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let app = shared::App::from_env().await?;
+    let app = shared::wiring::from_env().await?;
     app.analyzer
         .set(Arc::new(face_analyzer::EngineAnalyzer::load().await?));
     lambda_http::run(router(app, &[Function::Collections])).await

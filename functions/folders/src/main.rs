@@ -5,6 +5,6 @@ use shared::api::{Function, router};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let app = shared::App::from_env().await?;
+    let app = shared::wiring::from_env().await?;
     lambda_http::run(router(app, &[Function::Folders])).await
 }

@@ -5,10 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod lite;
 pub mod multipart;
-pub mod object_events;
-pub mod queue_events;
 pub mod router;
 pub mod routes;
-pub mod views;
 
 pub use router::{Function, router};

@@ -313,10 +313,7 @@ impl App {
         let shots =
             evaluate::evaluate(analyzer, &mut a, &chosen, &source, &thresholds, self).await?;
         for shot in shots {
-            let key = format!(
-                "{}/{}/analyses/{}/{}-best.jpg",
-                a.company_id, a.folder_id, a.analysis_id, shot.media_id
-            );
+            let key = repo::best_shot_object(&a, shot.media_id);
             self.blobs.put(&key, shot.jpeg, "image/jpeg").await?;
             if let Some(r) = a
                 .results_media

@@ -311,8 +311,8 @@ impl App {
 
     /// Closes every session of a user (deleted, deactivated or password changed).
     pub async fn revoke_sessions(&self, user: UserId) -> Result<()> {
-        let pk = format!("USER#{user}#SESSIONS");
-        for item in self.store.query_index(1, &pk, &Default::default()).await? {
+        let sessions = repo::user_sessions(user);
+        for item in repo::index_items(&*self.store, &sessions, &Default::default()).await? {
             self.store.delete(&item.pk, &item.sk).await?;
         }
         Ok(())

@@ -9,11 +9,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use face_search::FlatIndex;
-use serde::Serialize;
 
 use super::App;
-use super::collections::{image_template, stored_images};
-use crate::domain::collection::{Collection, CollectionRef};
+use super::repo::{image_template, stored_images};
+use crate::domain::collection::{Candidate, Collection, CollectionRef};
 use crate::domain::{CollectionId, CompanyId, PersonId, PersonImageId, template};
 use crate::{Error, Result};
 
@@ -21,15 +20,6 @@ use crate::{Error, Result};
 const MAX_CACHED: usize = 16;
 /// From this many templates a probe scans on every core.
 const PARALLEL_FROM: usize = 100_000;
-
-/// One template of the collection close to the probe.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Candidate {
-    pub person_id: PersonId,
-    pub person_image_id: PersonImageId,
-    /// Cosine of the int8 templates (within `face_search::MAX_COSINE_ERROR` of the exact one).
-    pub cosine: f32,
-}
 
 struct Built {
     revision: u64,

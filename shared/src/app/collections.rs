@@ -12,14 +12,13 @@ use serde_json::{Value, json};
 use super::media::{UploadFile, checked_content};
 use super::repo::{self, META};
 use super::{App, Page};
-use crate::domain::clock::{now, time_key};
+use crate::domain::clock::now;
 use crate::domain::collection::{
     Collection, MAX_IMAGES_PER_PERSON, Person, PersonImage, StoredPersonImage, check_alias,
-    collection_prefix,
 };
 use crate::domain::objects::{MediaType, MetaData};
 use crate::domain::{Actor, CollectionId, CompanyId, PersonId, PersonImageId, metadata, template};
-use crate::ports::{AnalyzeError, AnalyzeRequest, Condition, Item, Range, StoreError, Write};
+use crate::ports::{AnalyzeError, AnalyzeRequest, Condition, Range, StoreError, Write};
 use crate::{Error, Result};
 
 /// Body of `POST /api/collections/`.
@@ -77,88 +76,15 @@ pub struct PersonView {
 /// How many times a write retries after another writer moved the collection's revision first.
 const WRITE_RETRIES: usize = 8;
 
-pub fn collection_pk(id: CollectionId) -> String {
-    format!("COLLECTION#{id}")
-}
-fn person_sk(id: PersonId) -> String {
-    format!("PERSON#{id}")
-}
-fn image_sk(person: PersonId, id: PersonImageId) -> String {
-    format!("IMAGE#{person}#{id}")
-}
-fn alias_sk(alias: &str) -> String {
-    format!("ALIAS#{}", alias.to_lowercase())
-}
-
-fn body<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).expect("domain objects always serialise")
-}
-
-/// The collection's item.
-pub fn collection_item(c: &Collection) -> Item {
-    let t = format!("{}#{}", time_key(c.time_created), c.collection_id);
-    Item::new(collection_pk(c.collection_id), META, body(c))
-        .with_index(
-            1,
-            format!("COMPANY#{}#COLLECTIONS", c.company_id),
-            t.clone(),
-        )
-        .with_index(3, "COLLECTIONS", t)
-}
-
-/// The claim that makes an alias unique within its company; it names the collection.
-fn alias_item(c: &Collection) -> Item {
-    Item::new(
-        repo::company_pk(c.company_id),
-        alias_sk(&c.alias),
-        json!({ "collection_id": c.collection_id }),
-    )
-}
-
-fn person_item(p: &Person) -> Item {
-    Item::new(
-        collection_pk(p.collection_id),
-        person_sk(p.person_id),
-        body(p),
-    )
-}
-
-fn image_item(i: &StoredPersonImage) -> Item {
-    Item::new(
-        collection_pk(i.image.collection_id),
-        image_sk(i.image.person_id, i.image.person_image_id),
-        body(i),
-    )
-}
-
 /// The write that moves `c` to its next revision, only if nobody else did since it was read.
 fn bump(c: &Collection) -> Write {
     let mut next = c.clone();
     next.revision += 1;
     next.time_updated = now();
     Write::Put(
-        collection_item(&next),
+        repo::collection_item(&next),
         Condition::FieldEquals("revision".into(), json!(c.revision)),
     )
-}
-
-/// Every stored image of the collection, with templates (what the search index is built from).
-pub async fn stored_images(
-    store: &dyn crate::ports::Store,
-    id: CollectionId,
-) -> Result<Vec<StoredPersonImage>> {
-    let items = store
-        .query(&collection_pk(id), &Range::prefix("IMAGE#"))
-        .await?;
-    items.into_iter().map(repo::decode).collect()
-}
-
-/// Decodes the template of a stored image.
-pub fn image_template(i: &StoredPersonImage) -> Result<Vec<f32>> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(&i.template)
-        .map_err(|e| Error::Unexpected(anyhow::anyhow!("corrupt template: {e}")))?;
-    template::decode(&bytes)
 }
 
 /// A change of a collection's persons or images (each bumps the collection's revision).
@@ -218,8 +144,8 @@ impl App {
         };
         self.store
             .transact(vec![
-                Write::Put(collection_item(&c), Condition::NotExists),
-                Write::Put(alias_item(&c), Condition::NotExists),
+                Write::Put(repo::collection_item(&c), Condition::NotExists),
+                Write::Put(repo::alias_item(&c), Condition::NotExists),
             ])
             .await
             .map_err(|e| match e {
@@ -240,7 +166,8 @@ impl App {
         company: CompanyId,
         id: CollectionId,
     ) -> Result<Collection> {
-        let c: Collection = repo::get_meta(&*self.store, &collection_pk(id), "collection").await?;
+        let c: Collection =
+            repo::get_meta(&*self.store, &repo::collection_pk(id), "collection").await?;
         if c.company_id == company {
             Ok(c)
         } else {
@@ -252,7 +179,7 @@ impl App {
     pub async fn collection_by_alias(&self, company: CompanyId, alias: &str) -> Result<Collection> {
         let claim = self
             .store
-            .get(&repo::company_pk(company), &alias_sk(alias))
+            .get(&repo::company_pk(company), &repo::alias_sk(alias))
             .await?
             .ok_or(Error::NotFound("collection"))?;
         let id: CollectionId = serde_json::from_value(claim.body["collection_id"].clone())
@@ -263,7 +190,8 @@ impl App {
     /// The collection, if the caller may read it.
     pub async fn get_collection(&self, actor: &Actor, id: CollectionId) -> Result<Collection> {
         actor.require_collection_read()?;
-        let c: Collection = repo::get_meta(&*self.store, &collection_pk(id), "collection").await?;
+        let c: Collection =
+            repo::get_meta(&*self.store, &repo::collection_pk(id), "collection").await?;
         if actor.sees_company(c.company_id) {
             Ok(c)
         } else {
@@ -279,16 +207,16 @@ impl App {
         page: Page,
     ) -> Result<(Vec<Collection>, usize)> {
         actor.require_collection_read()?;
-        let (n, pk) = match (actor.role.is_global(), company) {
-            (true, None) => (3, "COLLECTIONS".to_string()),
-            (true, Some(c)) => (1, format!("COMPANY#{c}#COLLECTIONS")),
-            (false, _) => (1, format!("COMPANY#{}#COLLECTIONS", actor.company_id)),
+        let index = match (actor.role.is_global(), company) {
+            (true, None) => repo::all_collections(),
+            (true, Some(c)) => repo::company_collections(c),
+            (false, _) => repo::company_collections(actor.company_id),
         };
         let range = Range {
             descending: true,
             ..Range::default()
         };
-        let all: Vec<Collection> = repo::list_index(&*self.store, n, &pk, &range).await?;
+        let all: Vec<Collection> = repo::list_index(&*self.store, &index, &range).await?;
         let visible: Vec<Collection> = all
             .into_iter()
             .filter(|c| actor.sees_company(c.company_id))
@@ -302,7 +230,7 @@ impl App {
     pub async fn delete_collection(&self, actor: &Actor, id: CollectionId) -> Result<()> {
         let c = self.get_collection(actor, id).await?;
         actor.require_collection_write()?;
-        let pk = collection_pk(id);
+        let pk = repo::collection_pk(id);
         self.store
             .transact(vec![
                 Write::Delete {
@@ -311,13 +239,13 @@ impl App {
                 },
                 Write::Delete {
                     pk: repo::company_pk(c.company_id),
-                    sk: alias_sk(&c.alias),
+                    sk: repo::alias_sk(&c.alias),
                 },
             ])
             .await?;
         repo::delete_partition(&*self.store, &pk).await?;
         self.blobs
-            .delete_prefix(&format!("{}/", collection_prefix(c.company_id, id)))
+            .delete_prefix(&repo::collection_objects(c.company_id, id))
             .await?;
         tracing::info!(collection_id = %id, "collection deleted");
         Ok(())
@@ -336,7 +264,7 @@ impl App {
             let cond = Condition::FieldEquals("revision".into(), json!(c.revision));
             c.meta_data = md.clone();
             c.time_updated = now();
-            match self.store.put(collection_item(&c), cond).await {
+            match self.store.put(repo::collection_item(&c), cond).await {
                 Ok(()) => return Ok(c.meta_data),
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -424,16 +352,16 @@ impl App {
         cid: CollectionId,
         change: &Change<'_>,
     ) -> Result<(Vec<Write>, Vec<String>)> {
-        let pk = collection_pk(cid);
+        let pk = repo::collection_pk(cid);
         let images = |enrolled: &[Enrolled]| -> Vec<Write> {
             enrolled
                 .iter()
-                .map(|e| Write::Put(image_item(&e.image), Condition::NotExists))
+                .map(|e| Write::Put(repo::image_item(&e.image), Condition::NotExists))
                 .collect()
         };
         Ok(match change {
             Change::CreatePerson(person, enrolled) => {
-                let mut w = vec![Write::Put(person_item(person), Condition::NotExists)];
+                let mut w = vec![Write::Put(repo::person_item(person), Condition::NotExists)];
                 w.extend(images(enrolled));
                 (w, Vec::new())
             }
@@ -442,7 +370,7 @@ impl App {
                 room(&p, enrolled.len())?;
                 p.image_count += enrolled.len() as u32;
                 p.time_updated = now();
-                let mut w = vec![Write::Put(person_item(&p), Condition::Exists)];
+                let mut w = vec![Write::Put(repo::person_item(&p), Condition::Exists)];
                 w.extend(images(enrolled));
                 (w, Vec::new())
             }
@@ -451,32 +379,32 @@ impl App {
                 let images = self.load_person_images(cid, *pid).await?;
                 let mut w = vec![Write::Delete {
                     pk: pk.clone(),
-                    sk: person_sk(*pid),
+                    sk: repo::person_sk(*pid),
                 }];
                 w.extend(images.iter().map(|i| Write::Delete {
                     pk: pk.clone(),
-                    sk: image_sk(*pid, i.person_image_id),
+                    sk: repo::image_sk(*pid, i.person_image_id),
                 }));
-                (w, images.iter().map(PersonImage::object_key).collect())
+                (w, images.iter().map(repo::person_image_object).collect())
             }
             Change::DeleteImage(pid, iid) => {
                 let mut p = self.load_person(cid, *pid).await?;
                 let item = self
                     .store
-                    .get(&pk, &image_sk(*pid, *iid))
+                    .get(&pk, &repo::image_sk(*pid, *iid))
                     .await?
                     .ok_or(Error::NotFound("person image"))?;
                 let image: StoredPersonImage = repo::decode(item)?;
                 p.image_count = p.image_count.saturating_sub(1);
                 p.time_updated = now();
                 let w = vec![
-                    Write::Put(person_item(&p), Condition::Exists),
+                    Write::Put(repo::person_item(&p), Condition::Exists),
                     Write::Delete {
                         pk: pk.clone(),
-                        sk: image_sk(*pid, *iid),
+                        sk: repo::image_sk(*pid, *iid),
                     },
                 ];
-                (w, vec![image.image.object_key()])
+                (w, vec![repo::person_image_object(&image.image)])
             }
         })
     }
@@ -520,13 +448,20 @@ impl App {
     ) -> Result<()> {
         for e in enrolled {
             self.blobs
-                .put(&e.image.image.object_key(), e.bytes.clone(), e.mime)
+                .put(
+                    &repo::person_image_object(&e.image.image),
+                    e.bytes.clone(),
+                    e.mime,
+                )
                 .await?;
         }
         let result = self.commit_change(actor, cid, change).await;
         if result.is_err() {
             for e in enrolled {
-                let _ = self.blobs.delete(&e.image.image.object_key()).await;
+                let _ = self
+                    .blobs
+                    .delete(&repo::person_image_object(&e.image.image))
+                    .await;
             }
         }
         result
@@ -588,7 +523,7 @@ impl App {
     async fn load_person(&self, cid: CollectionId, pid: PersonId) -> Result<Person> {
         let item = self
             .store
-            .get(&collection_pk(cid), &person_sk(pid))
+            .get(&repo::collection_pk(cid), &repo::person_sk(pid))
             .await?
             .ok_or(Error::NotFound("person"))?;
         repo::decode(item)
@@ -617,12 +552,8 @@ impl App {
         page: Page,
     ) -> Result<(Vec<Person>, usize)> {
         self.get_collection(actor, cid).await?;
-        let items = self
-            .store
-            .query(&collection_pk(cid), &Range::prefix("PERSON#"))
-            .await?;
         let mut persons: Vec<Person> =
-            items.into_iter().map(repo::decode).collect::<Result<_>>()?;
+            repo::list_prefix(&*self.store, &repo::collection_pk(cid), repo::PERSON_PREFIX).await?;
         persons.sort_by(|a, b| a.time_created.total_cmp(&b.time_created));
         Ok(page.apply(persons))
     }
@@ -658,14 +589,13 @@ impl App {
         cid: CollectionId,
         pid: PersonId,
     ) -> Result<Vec<PersonImage>> {
-        let items = self
-            .store
-            .query(&collection_pk(cid), &Range::prefix(format!("IMAGE#{pid}#")))
-            .await?;
-        let mut images: Vec<PersonImage> = items
-            .into_iter()
-            .map(|i| repo::decode::<StoredPersonImage>(i).map(|s| s.image))
-            .collect::<Result<_>>()?;
+        let stored: Vec<StoredPersonImage> = repo::list_prefix(
+            &*self.store,
+            &repo::collection_pk(cid),
+            &repo::person_images_prefix(pid),
+        )
+        .await?;
+        let mut images: Vec<PersonImage> = stored.into_iter().map(|s| s.image).collect();
         images.sort_by(|a, b| a.time_created.total_cmp(&b.time_created));
         Ok(images)
     }
@@ -702,14 +632,6 @@ impl App {
     ) -> Result<()> {
         self.commit_change(actor, cid, Change::DeleteImage(pid, iid))
             .await
-    }
-
-    /// A short-lived URL to a person image's file.
-    pub async fn person_image_url(&self, i: &PersonImage) -> Result<String> {
-        Ok(self
-            .blobs
-            .presign_get(&i.object_key(), self.config.file_url_ttl)
-            .await?)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::domain::analysis::Thresholds;
 use crate::domain::clock::now;
 use crate::domain::objects::{Company, MetaData};
 use crate::domain::{Actor, CompanyId};
-use crate::ports::{Condition, Item, Range, StoreError};
+use crate::ports::{Condition, Range, StoreError};
 use crate::{Error, Result};
 
 /// Body of `POST /api/companies/`.
@@ -31,7 +31,6 @@ pub struct CompanyPatch {
 }
 
 /// Sort key of a company's webhook secret, kept apart so no company view can show it.
-const WEBHOOK_SECRET: &str = "WEBHOOK_SECRET";
 
 fn check_name(name: &str) -> Result<String> {
     let name = name.trim();
@@ -84,7 +83,7 @@ impl App {
         page: Page,
     ) -> Result<(Vec<Company>, usize)> {
         let all: Vec<Company> = if actor.role.is_global() {
-            repo::list_index(&*self.store, 1, "COMPANIES", &Range::default()).await?
+            repo::list_index(&*self.store, &repo::all_companies(), &Range::default()).await?
         } else {
             vec![self.get_company(actor, actor.company_id).await?]
         };
@@ -134,10 +133,8 @@ impl App {
     pub async fn delete_company(&self, actor: &Actor, id: CompanyId) -> Result<()> {
         self.get_company(actor, id).await?;
         actor.require_admin()?;
-        let users = self
-            .store
-            .query_index(2, &format!("COMPANY#{id}#USERS"), &Range::default())
-            .await?;
+        let users =
+            repo::index_items(&*self.store, &repo::company_users(id), &Range::default()).await?;
         if !users.is_empty() {
             return Err(Error::invalid(format!(
                 "company still has {} user(s); delete them first",
@@ -146,7 +143,7 @@ impl App {
         }
         self.store.delete(&repo::company_pk(id), META).await?;
         self.store
-            .delete(&repo::company_pk(id), WEBHOOK_SECRET)
+            .delete(&repo::company_pk(id), repo::WEBHOOK_SECRET)
             .await?;
         Ok(())
     }
@@ -175,7 +172,7 @@ impl App {
         if rotate {
             let secret = new_secret();
             self.store
-                .put(secret_item(id, &secret), Condition::None)
+                .put(repo::webhook_secret_item(id, &secret), Condition::None)
                 .await?;
             tracing::info!(company_id = %id, "webhook secret rotated");
             return Ok(secret);
@@ -188,7 +185,7 @@ impl App {
         for _ in 0..3 {
             if let Some(item) = self
                 .store
-                .get(&repo::company_pk(id), WEBHOOK_SECRET)
+                .get(&repo::company_pk(id), repo::WEBHOOK_SECRET)
                 .await?
                 && let Some(s) = item.body["secret"].as_str()
             {
@@ -197,7 +194,7 @@ impl App {
             let secret = new_secret();
             match self
                 .store
-                .put(secret_item(id, &secret), Condition::NotExists)
+                .put(repo::webhook_secret_item(id, &secret), Condition::NotExists)
                 .await
             {
                 Ok(()) => return Ok(secret),
@@ -215,12 +212,4 @@ impl App {
 /// A fresh secret: 32 random bytes as hex; receivers use the string itself as the HMAC key.
 fn new_secret() -> String {
     format!("whsec_{}", hex::encode(rand::random::<[u8; 32]>()))
-}
-
-fn secret_item(id: CompanyId, secret: &str) -> Item {
-    Item::new(
-        repo::company_pk(id),
-        WEBHOOK_SECRET,
-        serde_json::json!({ "secret": secret }),
-    )
 }

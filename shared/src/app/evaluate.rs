@@ -10,11 +10,10 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::Result;
-use crate::app::collection_search::Candidate;
 use crate::domain::analysis::{
     Analysis, AnalysisState, AnalysisType, ResultMedia, Thresholds, worst,
 };
-use crate::domain::collection::{Collection, CollectionParams, CollectionRef};
+use crate::domain::collection::{Candidate, Collection, CollectionParams, CollectionRef};
 use crate::domain::objects::{Media, MediaType, Resolution};
 use crate::domain::tags::{Gesture, gesture_of};
 use crate::domain::{CompanyId, MediaId};
@@ -33,7 +32,7 @@ pub struct StoredMedia<'a>(pub &'a dyn Blobs);
 #[async_trait]
 impl MediaBytes for StoredMedia<'_> {
     async fn bytes(&self, m: &Media) -> Result<Bytes> {
-        Ok(self.0.get(&m.object_key()).await?)
+        Ok(self.0.get(&super::repo::media_object(m)).await?)
     }
 }
 

@@ -5,11 +5,11 @@ use serde_json::Value;
 use super::media::{NewMedia, Upload};
 use super::repo::{self, META};
 use super::{App, Page};
-use crate::domain::clock::{now, time_key};
+use crate::domain::clock::now;
 use crate::domain::metadata;
 use crate::domain::objects::{Folder, FolderStatus, Media, MetaData, Resolution};
 use crate::domain::{Actor, CompanyId, FolderId, Role, UserId};
-use crate::ports::{Condition, Range, Write};
+use crate::ports::{Condition, Write};
 use crate::{Error, Result};
 
 /// Filters of `GET /api/folders/`.
@@ -92,13 +92,13 @@ impl App {
         let mut writes: Vec<Write> = also.into_iter().collect();
         for m in &media {
             self.blobs
-                .put(&m.media.object_key(), m.bytes.clone(), m.mime)
+                .put(&repo::media_object(&m.media), m.bytes.clone(), m.mime)
                 .await?;
             writes.push(Write::Put(repo::media_item(&m.media), Condition::NotExists));
         }
         if let Err(e) = self.store.transact(writes).await {
             for m in &media {
-                let _ = self.blobs.delete(&m.media.object_key()).await;
+                let _ = self.blobs.delete(&repo::media_object(&m.media)).await;
             }
             return Err(match e {
                 crate::ports::StoreError::Conflict => Error::NotFound("folder"),
@@ -143,20 +143,14 @@ impl App {
         f: &FolderFilter,
         with_media: bool,
     ) -> Result<(Vec<FolderView>, usize)> {
-        let range = Range {
-            prefix: None,
-            from: f.time_min.map(time_key),
-            // `~` sorts after the `#id` suffix, so a folder created exactly at `time_max` is included.
-            to: f.time_max.map(|t| format!("{}~", time_key(t))),
-            descending: f.newest_first,
+        let range = repo::created_between(f.time_min, f.time_max, f.newest_first);
+        let index = match (actor.role, f.company_id) {
+            (r, _) if r.sees_own_folders_only() => repo::user_folders(actor.user_id),
+            (Role::Admin | Role::Operator, None) => repo::all_folders(),
+            (Role::Admin | Role::Operator, Some(c)) => repo::company_folders(c),
+            _ => repo::company_folders(actor.company_id),
         };
-        let (n, pk) = match (actor.role, f.company_id) {
-            (r, _) if r.sees_own_folders_only() => (2, format!("USER#{}#FOLDERS", actor.user_id)),
-            (Role::Admin | Role::Operator, None) => (3, "FOLDERS".to_string()),
-            (Role::Admin | Role::Operator, Some(c)) => (1, format!("COMPANY#{c}#FOLDERS")),
-            _ => (1, format!("COMPANY#{}#FOLDERS", actor.company_id)),
-        };
-        let folders: Vec<Folder> = repo::list_index(&*self.store, n, &pk, &range).await?;
+        let folders: Vec<Folder> = repo::list_index(&*self.store, &index, &range).await?;
         let status_ok = |s: FolderStatus| {
             f.resolution_status.as_ref().is_none_or(|list| {
                 let name = serde_json::to_value(s)
@@ -201,7 +195,7 @@ impl App {
         self.store.delete(&pk, META).await?;
         repo::delete_partition(&*self.store, &pk).await?;
         self.blobs
-            .delete_prefix(&format!("{}/{}/", folder.company_id, id))
+            .delete_prefix(&repo::folder_objects(folder.company_id, id))
             .await?;
         tracing::info!(folder_id = %id, "deleted folder");
         Ok(())

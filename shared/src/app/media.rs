@@ -271,7 +271,7 @@ impl App {
     pub async fn media_url(&self, m: &Media) -> Result<String> {
         Ok(self
             .blobs
-            .presign_get(&m.object_key(), self.config.file_url_ttl)
+            .presign_get(&repo::media_object(m), self.config.file_url_ttl)
             .await?)
     }
 }

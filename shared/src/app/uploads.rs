@@ -4,16 +4,16 @@
 //! store's "object created" notice (the `uploads` Lambda on S3 events; the local PUT route) and,
 //! as a fallback, whenever the folder is read, so a lost event delays a media but never loses it.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::App;
 use super::media::UploadFile;
 use super::repo::{self, decode};
 use crate::domain::clock::{now, now_secs};
-use crate::domain::objects::{Folder, Media, MetaData};
-use crate::domain::{Actor, CompanyId, FolderId, MediaId, UserId, metadata, tags};
-use crate::ports::{Condition, Item, PresignedPut, Range, StoreError, Write};
+use crate::domain::objects::{Folder, Media, PendingUpload, UploadState};
+use crate::domain::{Actor, FolderId, MediaId, metadata, tags};
+use crate::ports::{Condition, PresignedPut, StoreError, Write};
 use crate::{Error, Result};
 
 /// Content types a direct upload may declare, with the sniffed type each must turn out to be.
@@ -44,56 +44,6 @@ pub struct UploadRequest {
     pub tags: Vec<String>,
     #[serde(default)]
     pub meta_data: Option<Value>,
-}
-
-/// State of a direct upload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum UploadState {
-    /// Waiting for the bytes.
-    Pending,
-    /// The bytes arrived and were refused; `reason` says why. The object was deleted.
-    Rejected,
-}
-
-/// A direct upload not (yet) turned into a media, stored in its folder's partition.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PendingUpload {
-    pub media_id: MediaId,
-    pub folder_id: FolderId,
-    pub company_id: CompanyId,
-    pub user_id: UserId,
-    pub original_name: String,
-    pub content_type: String,
-    pub size: u64,
-    pub tags: Vec<String>,
-    pub meta_data: MetaData,
-    pub state: UploadState,
-    pub reason: Option<String>,
-    pub time_created: f64,
-    /// Unix seconds after which the URL no longer accepts the bytes.
-    pub url_expires_at: i64,
-}
-
-impl PendingUpload {
-    /// Where the client puts the bytes; the media keeps this key once accepted.
-    pub fn object_key(&self) -> String {
-        format!("{}/{}/{}", self.company_id, self.folder_id, self.media_id)
-    }
-
-    fn item(&self) -> Item {
-        let body = serde_json::to_value(self).expect("uploads always serialise");
-        Item::new(
-            repo::folder_pk(self.folder_id),
-            upload_sk(self.media_id),
-            body,
-        )
-        .expiring(self.url_expires_at + PENDING_GRACE_SECS)
-    }
-}
-
-fn upload_sk(id: MediaId) -> String {
-    format!("UPLOAD#{id}")
 }
 
 /// A created upload: the record and where to send the bytes.
@@ -142,13 +92,23 @@ impl App {
             let upload = self.new_upload(&folder, f, t, ttl.as_secs() as i64)?;
             let put = self
                 .blobs
-                .presign_put(&upload.object_key(), &upload.content_type, upload.size, ttl)
+                .presign_put(
+                    &repo::upload_object(&upload),
+                    &upload.content_type,
+                    upload.size,
+                    ttl,
+                )
                 .await?;
             tickets.push(UploadTicket { upload, put });
         }
         let writes = tickets
             .iter()
-            .map(|t| Write::Put(t.upload.item(), Condition::NotExists))
+            .map(|t| {
+                Write::Put(
+                    repo::upload_item(&t.upload, PENDING_GRACE_SECS),
+                    Condition::NotExists,
+                )
+            })
             .collect();
         self.store.transact(writes).await?;
         Ok(tickets)
@@ -212,12 +172,7 @@ impl App {
     }
 
     async fn pending_uploads(&self, id: FolderId) -> Result<Vec<PendingUpload>> {
-        self.store
-            .query(&repo::folder_pk(id), &Range::prefix("UPLOAD#"))
-            .await?
-            .into_iter()
-            .map(decode)
-            .collect()
+        repo::list_prefix(&*self.store, &repo::folder_pk(id), repo::UPLOAD_PREFIX).await
     }
 
     /// Completes every pending upload of folder `id` whose bytes have arrived.
@@ -249,7 +204,7 @@ impl App {
     /// condition, so the S3 event and a folder read racing each other make one media.
     pub async fn complete_upload(&self, folder: FolderId, media: MediaId) -> Result<Completion> {
         let pk = repo::folder_pk(folder);
-        let Some(item) = self.store.get(&pk, &upload_sk(media)).await? else {
+        let Some(item) = self.store.get(&pk, &repo::upload_sk(media)).await? else {
             return Ok(match repo::get_media(&*self.store, media).await {
                 Ok(m) if m.folder_id == folder => Completion::Accepted(Box::new(m)),
                 _ => Completion::Waiting,
@@ -259,7 +214,7 @@ impl App {
         if let (UploadState::Rejected, Some(r)) = (upload.state, &upload.reason) {
             return Ok(Completion::Rejected(r.clone()));
         }
-        let key = upload.object_key();
+        let key = repo::upload_object(&upload);
         let Some(size) = self.blobs.head(&key).await? else {
             return Ok(Completion::Waiting);
         };
@@ -268,7 +223,7 @@ impl App {
                 let writes = vec![
                     Write::Delete {
                         pk: pk.clone(),
-                        sk: upload_sk(media),
+                        sk: repo::upload_sk(media),
                     },
                     Write::Put(repo::media_item(&m), Condition::NotExists),
                 ];
@@ -288,7 +243,12 @@ impl App {
                     reason: Some(reason.clone()),
                     ..upload
                 };
-                self.store.put(rejected.item(), Condition::Exists).await?;
+                self.store
+                    .put(
+                        repo::upload_item(&rejected, PENDING_GRACE_SECS),
+                        Condition::Exists,
+                    )
+                    .await?;
                 Ok(Completion::Rejected(reason))
             }
         }
@@ -302,7 +262,7 @@ impl App {
                 size, u.size
             )));
         }
-        let bytes = self.blobs.get(&u.object_key()).await?;
+        let bytes = self.blobs.get(&repo::upload_object(u)).await?;
         let folder: Folder =
             repo::get_meta(&*self.store, &repo::folder_pk(u.folder_id), "folder").await?;
         let file = UploadFile {

@@ -81,9 +81,7 @@ fn check_name(field: &str, v: String) -> Result<String> {
 impl App {
     /// Creates the first ADMIN (and a company for it) when no user exists and credentials are set.
     pub async fn bootstrap_admin(&self) -> anyhow::Result<()> {
-        if !self
-            .store
-            .query_index(3, "USERS", &Range::default())
+        if !repo::index_items(&*self.store, &repo::all_users(), &Range::default())
             .await?
             .is_empty()
         {
@@ -112,7 +110,7 @@ impl App {
             .await?;
         let req = NewUser {
             email,
-            password,
+            password: password.expose().to_string(),
             user_type: Some(Role::Admin),
             company_id: Some(company.company_id),
             first_name: "Admin".into(),
@@ -221,20 +219,15 @@ impl App {
         };
         let stored: Vec<StoredUser> = match (actor.role, company) {
             (Role::Admin | Role::Operator, None) => {
-                repo::list_index(&*self.store, 3, "USERS", &newest).await?
+                repo::list_index(&*self.store, &repo::all_users(), &newest).await?
             }
             (_, Some(c)) if actor.sees_company(c) => {
-                repo::list_index(&*self.store, 2, &format!("COMPANY#{c}#USERS"), &newest).await?
+                repo::list_index(&*self.store, &repo::company_users(c), &newest).await?
             }
             (_, Some(_)) => Vec::new(),
             (_, None) => {
-                repo::list_index(
-                    &*self.store,
-                    2,
-                    &format!("COMPANY#{}#USERS", actor.company_id),
-                    &newest,
-                )
-                .await?
+                let index = repo::company_users(actor.company_id);
+                repo::list_index(&*self.store, &index, &newest).await?
             }
         };
         let visible = stored

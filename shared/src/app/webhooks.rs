@@ -14,7 +14,6 @@ use serde_json::json;
 use super::App;
 use super::folders::FolderView;
 use super::repo;
-use crate::aws::provision::WEBHOOK_MAX_RECEIVES;
 use crate::domain::analysis::{Analysis, AnalysisState};
 use crate::domain::clock::{now, now_secs};
 use crate::domain::objects::Folder;
@@ -23,7 +22,7 @@ use crate::domain::webhook::{
     retry_delay, signature,
 };
 use crate::domain::{AnalysisId, FolderId};
-use crate::ports::{Condition, Item, StoreError};
+use crate::ports::{Condition, StoreError};
 use crate::{Error, Result};
 
 /// The message a webhook delivery carries.
@@ -43,40 +42,12 @@ pub enum WebhookOutcome {
     RetryAfter(Duration),
 }
 
-fn delivery_sk(group: AnalysisId) -> String {
-    format!("WEBHOOK#{group}")
-}
-
-fn delivery_item(d: &WebhookDelivery) -> Item {
-    Item::new(
-        repo::folder_pk(d.folder_id),
-        delivery_sk(d.group_id),
-        serde_json::to_value(d).expect("deliveries serialise"),
-    )
-}
-
 impl App {
     /// Checks a `resolution_endpoint` when analyses start, under this deployment's policy.
     pub fn check_resolution_endpoint(&self, endpoint: &str) -> Result<()> {
         check_endpoint(endpoint, self.config.webhooks.policy)
             .map(drop)
             .map_err(Error::invalid)
-    }
-
-    /// The delivery record of request `group` in folder `folder`, if it has one.
-    pub async fn webhook_delivery(
-        &self,
-        folder: FolderId,
-        group: AnalysisId,
-    ) -> Result<Option<WebhookDelivery>> {
-        match self
-            .store
-            .get(&repo::folder_pk(folder), &delivery_sk(group))
-            .await?
-        {
-            Some(item) => repo::decode(item).map(Some),
-            None => Ok(None),
-        }
     }
 
     /// Called whenever analysis `a` is known to have ended (by its finisher, or by a redelivered
@@ -108,7 +79,7 @@ impl App {
         };
         match self
             .store
-            .put(delivery_item(&record), Condition::NotExists)
+            .put(repo::delivery_item(&record), Condition::NotExists)
             .await
         {
             Ok(()) => {}
@@ -129,7 +100,10 @@ impl App {
             // Undo the record so the redelivered analysis job queues the webhook again.
             let _ = self
                 .store
-                .delete(&repo::folder_pk(a.folder_id), &delivery_sk(a.group_id))
+                .delete(
+                    &repo::folder_pk(a.folder_id),
+                    &repo::delivery_sk(a.group_id),
+                )
                 .await;
             return Err(Error::Unexpected(anyhow::anyhow!(
                 "queueing the webhook failed: {e}"
@@ -158,7 +132,9 @@ impl App {
     }
 
     async fn attempt(&self, job: &WebhookJob, receive_count: u32) -> Result<WebhookOutcome> {
-        let Some(record) = self.webhook_delivery(job.folder_id, job.group_id).await? else {
+        let Some(record) =
+            repo::webhook_delivery(&*self.store, job.folder_id, job.group_id).await?
+        else {
             // The folder was deleted: nobody is waiting for this any more.
             return Ok(WebhookOutcome::Done);
         };
@@ -176,7 +152,7 @@ impl App {
             folder,
             media: Some(media),
         };
-        let payload = crate::api::views::folder(self, &view, true).await?;
+        let payload = super::views::folder(self, &view, true).await?;
         let body = serde_json::to_vec(&payload).expect("views serialise");
         let secret = self.webhook_secret(record.company_id).await?;
         let sig = signature(secret.as_bytes(), now_secs() as u64, &body);
@@ -203,7 +179,7 @@ impl App {
                     Ok(status) => attempt.status_code = Some(status),
                     Err(e) => attempt.error = Some(e.to_string()),
                 }
-                if receive_count >= WEBHOOK_MAX_RECEIVES {
+                if receive_count >= cfg.max_receives {
                     // The queue moves the message to the dead-letter queue on its next receive.
                     (
                         DeliveryState::Failed,
@@ -230,7 +206,9 @@ impl App {
         state: DeliveryState,
     ) -> Result<()> {
         for _ in 0..5 {
-            let Some(mut d) = self.webhook_delivery(job.folder_id, job.group_id).await? else {
+            let Some(mut d) =
+                repo::webhook_delivery(&*self.store, job.folder_id, job.group_id).await?
+            else {
                 return Ok(());
             };
             let seen = d.time_updated;
@@ -238,7 +216,7 @@ impl App {
             d.state = state;
             d.time_updated = now().max(seen + 1e-3);
             let cond = Condition::FieldEquals("time_updated".into(), json!(seen));
-            match self.store.put(delivery_item(&d), cond).await {
+            match self.store.put(repo::delivery_item(&d), cond).await {
                 Ok(()) => return Ok(()),
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -326,49 +304,6 @@ async fn resolve(
         .first()
         .copied()
         .ok_or_else(|| SendError::Transport(format!("{} has no address", d.host)))
-}
-
-/// Handles one webhook message from any queue consumer: returns whether to delete it; otherwise
-/// its visibility has been set to the retry delay.
-pub async fn handle_webhook_message(
-    app: &App,
-    body: &str,
-    receipt: &str,
-    receive_count: u32,
-) -> bool {
-    match app.deliver_webhook(body, receive_count).await {
-        WebhookOutcome::Done => true,
-        WebhookOutcome::RetryAfter(delay) => {
-            if let Err(e) = app.webhook_queue.extend_visibility(receipt, delay).await {
-                tracing::warn!(error = %e, "setting the webhook retry delay failed");
-            }
-            false
-        }
-    }
-}
-
-/// The local server's stand-in for the `webhooks` Lambda: takes deliveries from the webhook
-/// queue until the process ends.
-pub fn spawn_sender(app: std::sync::Arc<App>) {
-    tokio::spawn(async move {
-        loop {
-            let batch = match app.webhook_queue.receive(10, Duration::from_secs(1)).await {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::error!(error = %e, "receiving webhooks failed");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            for m in batch {
-                if handle_webhook_message(&app, &m.body, &m.receipt, m.receive_count).await
-                    && let Err(e) = app.webhook_queue.delete(&m.receipt).await
-                {
-                    tracing::error!(error = %e, "deleting a delivered webhook failed");
-                }
-            }
-        }
-    });
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ pub mod sqs;
 use anyhow::Context as _;
 use aws_config::{BehaviorVersion, SdkConfig};
 
-use crate::config::AwsResources;
+use crate::config::Config;
 pub use dynamo::DynamoStore;
 pub use s3::S3Blobs;
 pub use sqs::SqsQueue;
@@ -42,7 +42,7 @@ pub async fn sdk_config_from_env() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }
 
-/// The adapters for the resources `res` names, created first when `res.create_resources`.
+/// The adapters for the resources `config.aws` names, created first when `create_resources`.
 pub struct AwsAdapters {
     pub store: DynamoStore,
     pub blobs: S3Blobs,
@@ -54,10 +54,11 @@ pub struct AwsAdapters {
 
 impl AwsAdapters {
     /// Connects to (and, if asked, creates) the table, bucket and queues.
-    pub async fn connect(sdk: &SdkConfig, res: &AwsResources) -> anyhow::Result<Self> {
+    pub async fn connect(sdk: &SdkConfig, config: &Config) -> anyhow::Result<Self> {
+        let res = &config.aws;
         let c = Clients::new(sdk, res.s3_path_style);
         if res.create_resources {
-            provision::ensure_all(&c, res)
+            provision::ensure_all(&c, config)
                 .await
                 .context("creating AWS resources")?;
         }

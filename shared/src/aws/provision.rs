@@ -12,24 +12,29 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use super::Clients;
-use crate::config::AwsResources;
+use crate::config::{ANALYSIS_QUEUE_VISIBILITY, Config, WEBHOOK_QUEUE_VISIBILITY};
 use crate::ports::INDEXES;
 
-/// Deliveries of an analysis job before it goes to the dead-letter queue (as in `template.yaml`).
-pub const ANALYSIS_MAX_RECEIVES: u32 = 5;
-/// Deliveries of a webhook before it goes to the dead-letter queue (as in `template.yaml`).
-pub const WEBHOOK_MAX_RECEIVES: u32 = 8;
-
-/// Creates every resource `res` names that does not exist yet.
-pub async fn ensure_all(c: &Clients, res: &AwsResources) -> anyhow::Result<()> {
+/// Creates every resource `config.aws` names that does not exist yet, the queues with the
+/// configured redrive (`maxReceiveCount`), as `template.yaml` does.
+pub async fn ensure_all(c: &Clients, config: &Config) -> anyhow::Result<()> {
+    let res = &config.aws;
     ensure_table(&c.dynamodb, &res.table).await?;
     ensure_bucket(&c.s3, &res.bucket).await?;
     for (name, visibility, receives) in [
-        (&res.analysis_queue, 900, ANALYSIS_MAX_RECEIVES),
-        (&res.webhook_queue, 60, WEBHOOK_MAX_RECEIVES),
+        (
+            &res.analysis_queue,
+            ANALYSIS_QUEUE_VISIBILITY,
+            config.analysis_max_receives,
+        ),
+        (
+            &res.webhook_queue,
+            WEBHOOK_QUEUE_VISIBILITY,
+            config.webhooks.max_receives,
+        ),
     ] {
         if !name.contains("://") {
-            ensure_queue(&c.sqs, name, Duration::from_secs(visibility), receives).await?;
+            ensure_queue(&c.sqs, name, visibility, receives).await?;
         }
     }
     Ok(())

@@ -68,22 +68,6 @@ pub struct PersonImage {
     pub time_updated: f64,
 }
 
-impl PersonImage {
-    /// Where the image file is in the object store: under its collection's prefix.
-    pub fn object_key(&self) -> String {
-        format!(
-            "{}/{}",
-            collection_prefix(self.company_id, self.collection_id),
-            format_args!("{}/{}", self.person_id, self.person_image_id)
-        )
-    }
-}
-
-/// The object-store prefix of a collection's image files.
-pub fn collection_prefix(company: CompanyId, id: CollectionId) -> String {
-    format!("{company}/collections/{id}")
-}
-
 /// A person image with its face template (an API Lite template, base64), as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredPersonImage {
@@ -181,6 +165,15 @@ impl CollectionParams {
             top_k: top_k.max(decision_count),
         })
     }
+}
+
+/// One template of the collection close to the probe.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Candidate {
+    pub person_id: PersonId,
+    pub person_image_id: PersonImageId,
+    /// Cosine of the int8 templates (within `face_search::MAX_COSINE_ERROR` of the exact one).
+    pub cosine: f32,
 }
 
 #[cfg(test)]

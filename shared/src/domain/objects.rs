@@ -131,10 +131,31 @@ pub struct Media {
     pub time_updated: f64,
 }
 
-impl Media {
-    /// Where the bytes are in the object store: scoped by company and folder, so a folder's files
-    /// share one prefix.
-    pub fn object_key(&self) -> String {
-        format!("{}/{}/{}", self.company_id, self.folder_id, self.media_id)
-    }
+/// State of a direct upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UploadState {
+    /// Waiting for the bytes.
+    Pending,
+    /// The bytes arrived and were refused; `reason` says why. The object was deleted.
+    Rejected,
+}
+
+/// A direct upload not (yet) turned into a media, stored in its folder's partition.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingUpload {
+    pub media_id: MediaId,
+    pub folder_id: FolderId,
+    pub company_id: CompanyId,
+    pub user_id: UserId,
+    pub original_name: String,
+    pub content_type: String,
+    pub size: u64,
+    pub tags: Vec<String>,
+    pub meta_data: MetaData,
+    pub state: UploadState,
+    pub reason: Option<String>,
+    pub time_created: f64,
+    /// Unix seconds after which the URL no longer accepts the bytes.
+    pub url_expires_at: i64,
 }

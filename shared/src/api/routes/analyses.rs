@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::AppState;
 use crate::Result;
 use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
-use crate::api::views;
 use crate::app::analyses::{OperatorDecision, StartAnalyses};
+use crate::app::views;
 use crate::domain::analysis::Analysis;
 
 /// `POST /api/folders/{id}/analyses/` → 201 with the analyses, PROCESSING.

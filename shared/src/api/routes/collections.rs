@@ -9,8 +9,8 @@ use super::AppState;
 use crate::Result;
 use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
 use crate::api::multipart::MultipartUpload;
-use crate::api::views;
 use crate::app::collections::{NewCollection, PersonUpload};
+use crate::app::views;
 use crate::domain::collection::Collection;
 use crate::domain::{CollectionId, PersonId, PersonImageId};
 

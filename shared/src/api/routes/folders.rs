@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::AppState;
 use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
 use crate::api::multipart::MultipartUpload;
-use crate::api::views;
 use crate::app::folders::FolderFilter;
 use crate::app::uploads::{UploadsBody, upload_view};
+use crate::app::views;
 use crate::{Error, Result};
 
 /// `POST /api/folders/`. With `payload.analyses` (single request) the analyses start at once and

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::AppState;
 use crate::Result;
 use crate::api::extract::{Caller, JsonBody, path_id};
-use crate::api::views;
+use crate::app::views;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

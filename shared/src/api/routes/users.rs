@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::AppState;
 use crate::Result;
 use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
-use crate::api::views;
 use crate::app::users::{NewUser, UserPatch};
+use crate::app::views;
 use crate::domain::objects::User;
 
 pub async fn create(

@@ -2,12 +2,10 @@
 //! answers with the analyses' results in the same response, and stores nothing — the table (the
 //! session row included), the media files or bucket and the queues are identical before and after.
 
-mod common;
-
 use std::time::Instant;
 
+use crate::common::*;
 use base64::Engine as _;
-use common::*;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -7,11 +7,11 @@
 //! one folder in B created by B's CLIENT. Mismatches are collected and reported together, so one
 //! failing run shows the whole picture.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{PASSWORD, TestApp, jpeg, spawn_app};
+use crate::common::{PASSWORD, TestApp, jpeg, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -2,9 +2,7 @@
 //! the right person from another photo of them, no hit for a stranger, deletion takes effect at
 //! once, bad images refused at enrolment, and companies never see each other's collections.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -2,16 +2,14 @@
 //! (poison job), and a server killed with SIGKILL while analysing. Each time the job is redone
 //! and completes, or ends FAILED with a reason — nothing lost, nothing written twice.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::common::*;
 use bytes::Bytes;
-use common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::ports::{AnalyzeError, AnalyzeRequest, Analyzer, FaceFindings};
@@ -69,7 +67,7 @@ async fn app_with_panicky_worker(panics: usize) -> (TestApp, Arc<Panicky>) {
         panics,
         calls: AtomicUsize::new(0),
     });
-    face_analyzer::worker::spawn_pool(app.app.clone(), analyzer.clone(), 1);
+    shared::events::spawn_analysis_workers(app.app.clone(), analyzer.clone(), 1);
     (app, analyzer)
 }
 
@@ -124,7 +122,7 @@ async fn a_job_that_always_fails_ends_failed_with_a_reason() {
     );
     assert_eq!(
         analyzer.calls.load(Ordering::SeqCst),
-        shared::aws::provision::ANALYSIS_MAX_RECEIVES as usize
+        app.app.config.analysis_max_receives as usize
     );
     let (_, folder) = app
         .json(Method::GET, &format!("/api/folders/{fid}"), &client, None)

@@ -2,11 +2,9 @@
 //! `payload.analyses`), per-company thresholds with the OPERATOR_REQUIRED band, the operator's
 //! decision, and `meta_data` on analyses.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -3,9 +3,7 @@
 //! video that zooms in passes the gesture; a passive (`video_selfie_blank`) video gets no gesture
 //! check. Videos are generated from a face still (H.264, 3 s at 8 fps).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// 24 640×480 frames of the astronaut portrait scaled to `side(t)` px, centred, `t` in 0..=1.

@@ -1,11 +1,11 @@
 //! Every bad input gets the documented Oz error body (status, `error_code`, `error_message`,
 //! `details`), nothing stored changes, and the server keeps serving afterwards.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
-use common::{
+use crate::common::{
     ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, TestApp, assert_error, jpeg, mp4, png, read, spawn_app,
     spawn_app_with,
 };

@@ -2,9 +2,7 @@
 //! media, media tags and files, metadata sub-resources, list filters, and a restart that keeps
 //! everything.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

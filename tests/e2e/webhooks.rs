@@ -3,11 +3,9 @@
 //! receiver that keeps failing ends in the dead-letter queue, and a duplicated job never sends
 //! a second webhook.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use hmac::{Hmac, Mac};
 use reqwest::Method;
 use serde_json::{Value, json};

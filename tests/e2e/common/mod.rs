@@ -62,7 +62,12 @@ pub fn config(data_dir: PathBuf) -> shared::Config {
     if c.storage == Storage::Aws {
         let tag = data_dir.display().to_string();
         c.aws = shared::testing::moto().resources(&tag);
-        c.jwt_secret = Some(format!("test-secret-{}", c.aws.table).repeat(2));
+        c.jwt_secret = Some(
+            format!("test-secret-{}", c.aws.table)
+                .repeat(2)
+                .as_str()
+                .into(),
+        );
     } else {
         c.jwt_secret = None;
     }
@@ -87,10 +92,10 @@ pub async fn spawn_app() -> TestApp {
 /// The services on the adapters `config.storage` names; local file URLs start with `public_url`.
 pub async fn build_app(config: shared::Config, public_url: String) -> Arc<shared::App> {
     match config.storage {
-        Storage::Local => shared::App::local(config, public_url).await,
+        Storage::Local => shared::wiring::local(config, public_url).await,
         Storage::Aws => {
             let sdk = shared::testing::moto().sdk_config().await;
-            shared::App::aws(config, &sdk).await
+            shared::wiring::aws(config, &sdk).await
         }
     }
     .expect("app")
@@ -134,8 +139,8 @@ impl TestApp {
 
     /// Runs analysis jobs for this server (one worker on the process-wide face engine).
     pub fn start_workers(&self) {
-        face_analyzer::worker::spawn_pool(self.app.clone(), engine(), 1);
-        shared::app::webhooks::spawn_sender(self.app.clone());
+        shared::events::spawn_analysis_workers(self.app.clone(), engine(), 1);
+        shared::events::spawn_webhook_sender(self.app.clone());
     }
 
     /// Hands the process-wide face engine to the synchronous APIs (Instant, Lite), as the local
@@ -147,7 +152,7 @@ impl TestApp {
     /// The HMAC key the server signs access tokens with.
     pub fn jwt_key(&self) -> Vec<u8> {
         match &self.app.config.jwt_secret {
-            Some(s) => s.as_bytes().to_vec(),
+            Some(s) => s.expose().as_bytes().to_vec(),
             None => std::fs::read(self.data_dir.join("jwt.key")).unwrap(),
         }
     }

@@ -3,7 +3,7 @@
 //! API v2 payloads through the function's router, the S3 notification through the `uploads`
 //! handler.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -73,6 +73,7 @@ async fn every_event_runs_through_its_handler() {
     .await;
     // The instant and lite functions load the engine at init.
     app.analyzer.set(common::engine());
+    let uploads = Arc::new(shared::events::UploadEvents::new(app.clone()));
     let events_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
     let login = std::fs::read_to_string(events_dir.join("auth-login.json")).unwrap();
     let (status, pair) = invoke(&app, Function::Auth, &login, "").await;
@@ -92,7 +93,7 @@ async fn every_event_runs_through_its_handler() {
             if name.starts_with("uploads") {
                 // No pending upload has this key: the handler ignores it and succeeds.
                 let s3: S3Event = serde_json::from_str(&event).expect("S3 event parses");
-                shared::api::object_events::handle(&app, s3).await.unwrap();
+                shared::events::s3::handle(&uploads, s3).await.unwrap();
             }
             continue;
         };
@@ -157,12 +158,12 @@ async fn every_event_runs_through_its_handler() {
     let template = std::fs::read_to_string(events_dir.join("uploads-object-created.json")).unwrap();
     let mut s3: S3Event = serde_json::from_str(&template).unwrap();
     s3.records[0].s3.object.key = Some(key.clone());
-    shared::api::object_events::handle(&app, s3).await.unwrap();
+    shared::events::s3::handle(&uploads, s3).await.unwrap();
     let media = shared::app::repo::get_media(&*app.store, mid.parse().unwrap())
         .await
         .expect("the event made the media");
     assert_eq!(media.tags, ["photo_id_front"]);
-    assert_eq!(media.object_key(), key);
+    assert_eq!(shared::app::repo::media_object(&media), key);
 
     // The SQS event runs a real analysis job through the worker's batch handler: the sample's
     // job names no analysis (done, nothing to retry); with a real job's body the analysis ends.
@@ -170,8 +171,9 @@ async fn every_event_runs_through_its_handler() {
     let analyzer: Arc<dyn shared::ports::Analyzer> = Arc::new(face_analyzer::EngineAnalyzer::new(
         face_engine::Engine::from_env().expect("face models"),
     ));
+    let jobs_consumer = Arc::new(shared::events::AnalysisJobs::new(app.clone(), analyzer));
     let sqs: SqsEvent = serde_json::from_str(&sqs_sample).expect("SQS event parses");
-    let res = face_analyzer::worker::handle_sqs_batch(app.clone(), analyzer.clone(), sqs).await;
+    let res = shared::events::sqs::handle(&jobs_consumer, sqs).await;
     assert!(res.batch_item_failures.is_empty());
     let (status, started) = folders_json(
         &app,
@@ -190,7 +192,7 @@ async fn every_event_runs_through_its_handler() {
     let mut sqs: SqsEvent = serde_json::from_str(&sqs_sample).unwrap();
     sqs.records[0].body = Some(jobs[0].body.clone());
     sqs.records[0].receipt_handle = Some(jobs[0].receipt.clone());
-    let res = face_analyzer::worker::handle_sqs_batch(app.clone(), analyzer, sqs).await;
+    let res = shared::events::sqs::handle(&jobs_consumer, sqs).await;
     assert!(res.batch_item_failures.is_empty());
     let id = started[0]["analysis_id"].as_str().unwrap().parse().unwrap();
     let done = shared::app::repo::get_analysis(&*app.store, id)
@@ -212,7 +214,8 @@ async fn webhook_events_retry_through_batch_failures() {
     let events_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
     let sample = std::fs::read_to_string(events_dir.join("webhooks-delivery.json")).unwrap();
     let sqs: SqsEvent = serde_json::from_str(&sample).expect("SQS event parses");
-    let res = shared::api::queue_events::handle_webhooks(&app.app, sqs).await;
+    let webhooks = Arc::new(shared::events::WebhookDeliveries::new(app.app.clone()));
+    let res = shared::events::sqs::handle(&webhooks, sqs).await;
     assert!(res.batch_item_failures.is_empty());
 
     let (hook, got) = common::receiver(vec![500, 200]).await;
@@ -238,7 +241,8 @@ async fn webhook_events_retry_through_batch_failures() {
         .receive(1, std::time::Duration::from_secs(2))
         .await
         .unwrap();
-    face_analyzer::worker::process(app.app.clone(), analyzer, &job[0].body, None).await;
+    let jobs_consumer = Arc::new(shared::events::AnalysisJobs::new(app.app.clone(), analyzer));
+    shared::events::drive::deliver(&jobs_consumer, job[0].clone().into()).await;
 
     let mut attempts = 0;
     for _ in 0..50 {
@@ -260,7 +264,7 @@ async fn webhook_events_retry_through_batch_failures() {
             "ApproximateReceiveCount".into(),
             m.receive_count.to_string(),
         );
-        let res = shared::api::queue_events::handle_webhooks(&app.app, sqs).await;
+        let res = shared::events::sqs::handle(&webhooks, sqs).await;
         if attempts == 1 {
             assert_eq!(res.batch_item_failures.len(), 1, "the 500 is reported");
         } else {

@@ -2,12 +2,12 @@
 //! `compare` / `verify`, `extract_and_compare`, base64 bodies, health and version, bad input and
 //! the API key. API Lite stores nothing and has no sessions, so these run on the default store.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 
+use crate::common::*;
 use base64::Engine as _;
-use common::*;
 use reqwest::multipart::{Form, Part};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;

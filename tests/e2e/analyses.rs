@@ -2,13 +2,13 @@
 //! `quality` and `biometry`, poll `GET /api/analyses/{id}` until it leaves PROCESSING, read the
 //! results; plus the rules around it (eligibility, no face, too few media, idempotent workers).
 
-mod common;
-
+use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
+use shared::events::{AnalysisJobs, Outcome, drive};
 
 #[tokio::test]
 async fn genuine_selfie_and_its_id_photo_pass_both() {
@@ -350,19 +350,15 @@ async fn start_requests_are_validated_and_jobs_are_idempotent() {
         app.app.run_analysis(&*analyzer, &job).await.unwrap(),
         RunOutcome::AlreadyDone
     );
-    let outcome =
-        face_analyzer::worker::process(app.app.clone(), analyzer.clone(), &jobs[0].body, None)
-            .await;
-    assert_eq!(outcome, face_analyzer::worker::Delivery::Done);
+    let jobs_consumer = Arc::new(AnalysisJobs::new(app.app.clone(), analyzer));
+    let outcome = drive::deliver(&jobs_consumer, jobs[0].clone().into()).await;
+    assert_eq!(outcome, Outcome::Done);
     let again = wait(&app, &client, id).await;
     assert_eq!(first, again, "a redelivery writes nothing");
-    let garbage =
-        face_analyzer::worker::process(app.app.clone(), analyzer, "{not json", None).await;
-    assert_eq!(
-        garbage,
-        face_analyzer::worker::Delivery::Done,
-        "poison messages are dropped"
-    );
+    let mut poison: shared::events::Message = jobs[0].clone().into();
+    poison.body = "{not json".into();
+    let garbage = drive::deliver(&jobs_consumer, poison).await;
+    assert_eq!(garbage, Outcome::Done, "poison messages are dropped");
 }
 
 fn shared_analyzer() -> std::sync::Arc<dyn shared::ports::Analyzer> {

@@ -1,0 +1,75 @@
+//! Analysis jobs (the `worker` Lambda; locally [`super::spawn_analysis_workers`]): each names one
+//! analysis, run on the face engine. Running a job twice is harmless: [`App::run_analysis`]
+//! writes a result only while the analysis is PROCESSING.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{Consumer, Message, Outcome};
+use crate::App;
+use crate::app::analyses::{AnalysisJob, RunOutcome};
+use crate::ports::{Analyzer, Queue};
+
+/// Runs analysis jobs.
+pub struct AnalysisJobs {
+    app: Arc<App>,
+    analyzer: Arc<dyn Analyzer>,
+}
+
+impl AnalysisJobs {
+    /// Jobs of `app`'s analysis queue, run on `analyzer`.
+    pub fn new(app: Arc<App>, analyzer: Arc<dyn Analyzer>) -> Self {
+        Self { app, analyzer }
+    }
+
+    fn retry(&self) -> Outcome {
+        Outcome::Retry(Some(self.app.config.analysis_retry_delay))
+    }
+}
+
+#[async_trait]
+impl Consumer for AnalysisJobs {
+    fn name(&self) -> &'static str {
+        "analysis_jobs"
+    }
+
+    fn queue(&self) -> Option<Arc<dyn Queue>> {
+        Some(self.app.analysis_queue.clone())
+    }
+
+    fn lease(&self) -> Option<Duration> {
+        Some(self.app.config.analysis_visibility)
+    }
+
+    fn after_panic(&self) -> Outcome {
+        self.retry()
+    }
+
+    async fn handle(&self, m: &Message) -> Outcome {
+        let job: AnalysisJob = match serde_json::from_str(&m.body) {
+            Ok(j) => j,
+            Err(e) => {
+                // It will never parse: retrying only delays its trip to the dead-letter queue.
+                tracing::error!(error = %e, "unreadable analysis job dropped");
+                return Outcome::Done;
+            }
+        };
+        tracing::info!(analysis_id = %job.analysis_id, "analysis job started");
+        match self.app.run_analysis(&*self.analyzer, &job).await {
+            Ok(RunOutcome::Finished(resolution)) => {
+                tracing::info!(analysis_id = %job.analysis_id, ?resolution, "job done");
+                Outcome::Done
+            }
+            Ok(RunOutcome::AlreadyDone) => {
+                tracing::info!(analysis_id = %job.analysis_id, "job already done (redelivery)");
+                Outcome::Done
+            }
+            Err(e) => {
+                tracing::error!(analysis_id = %job.analysis_id, error = %e, "job failed; will retry");
+                self.retry()
+            }
+        }
+    }
+}
