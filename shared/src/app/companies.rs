@@ -30,8 +30,6 @@ pub struct CompanyPatch {
     pub analysis_thresholds: Option<Thresholds>,
 }
 
-/// Sort key of a company's webhook secret, kept apart so no company view can show it.
-
 fn check_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {

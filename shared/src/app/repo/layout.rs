@@ -41,7 +41,7 @@ use crate::ports::{Item, Range};
 
 /// Sort key of singleton items.
 pub const META: &str = "META";
-/// Sort key of a company's webhook secret.
+/// Sort key of a company's webhook secret, an item of its own so no company view can show it.
 pub const WEBHOOK_SECRET: &str = "WEBHOOK_SECRET";
 /// Sort-key prefixes of the items in a folder's partition.
 pub const MEDIA_PREFIX: &str = "MEDIA#";
