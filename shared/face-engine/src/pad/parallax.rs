@@ -238,8 +238,7 @@ pub fn parallax(tracks: &Tracks, cfg: &ParallaxConfig) -> Parallax {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pad::geometry::Homography;
-    use crate::pad::synthetic::{PlanePose, plane_homography};
+    use crate::pad::geometry::{Homography, PlanePose, plane_homography};
 
     /// A rough 3-D face: 60 points on an ellipsoid cap (depth up to 0.6 of its width), in
     /// units of the inter-ocular distance (≈ 1).
