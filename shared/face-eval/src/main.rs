@@ -59,8 +59,10 @@ enum Cmd {
         #[arg(long)]
         cases: bool,
     },
-    /// Gesture pass rates on the hand-labelled videos of `DATA_DIR/video`, and how many blinks
-    /// 8, 12, 16 or 24 frames per 3 s window catch on `talking-blinks.mp4`.
+    /// Gesture pass rates on the hand-labelled videos of `DATA_DIR/video`.
+    ///
+    /// Then how many of the blinks seen at 8 fps on `talking-blinks.mp4` 8, 12, 16 or 24 frames
+    /// per 3 s window catch (`GESTURE_EVAL_NO_BLINK=1` skips that part).
     Gesture {
         /// Data folder (default: the repository's `../shared/data`).
         data: Option<PathBuf>,
