@@ -4,15 +4,15 @@
 //! - `liveness FILE` — `confidence_spoofing` of a photo, video or shot set: the multi-signal PAD
 //!   fusion the quality analysis uses, with every signal and the single-frame CNN.
 //! - `detect FILE` — faces, landmarks-derived signals and timings.
-//! - `eval [--data DIR] [--json]` — the accuracy report over `../shared/data`.
 //!
-//! Every output carries the engine info (model names, SHA-256 prefixes, thresholds).
+//! Every output carries the engine info (model names, SHA-256 prefixes, thresholds). The
+//! accuracy report over `../shared/data` is `face-eval report` (crate `shared/face-eval`).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use face_engine::{AnalyzeOptions, Engine, eval, io};
+use face_engine::{AnalyzeOptions, Engine, io};
 use serde_json::json;
 
 /// Arguments of `oz-api engine`.
@@ -43,15 +43,6 @@ enum EngineCmd {
     Detect {
         /// Photo.
         file: PathBuf,
-    },
-    /// Accuracy report (verification FNMR/FMR/EER, APCER/BPCER) over the evaluation data.
-    Eval {
-        /// Data folder (default: `$OZ_SHARED_DATA` or `../shared/data`).
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Print the full report as JSON instead of a table.
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -192,23 +183,6 @@ pub fn run(args: EngineArgs) -> anyhow::Result<()> {
                 "model_load_ms": load_ms,
                 "engine": engine.info(),
             }))
-        }
-        EngineCmd::Eval { data, json } => {
-            let data = data
-                .or_else(|| std::env::var_os("OZ_SHARED_DATA").map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from("../shared/data"));
-            anyhow::ensure!(
-                data.is_dir(),
-                "evaluation data folder {} not found",
-                data.display()
-            );
-            let report = eval::evaluate(&engine, &data)?;
-            if json {
-                print(&serde_json::to_value(&report)?)
-            } else {
-                print!("{}", report.to_table());
-                Ok(())
-            }
         }
     }
 }

@@ -21,7 +21,7 @@ struct Cli {
 enum Cmd {
     /// Serve the API on OZ_BIND with the embedded stores under OZ_DATA_DIR (the default).
     Serve,
-    /// Run the face engine on files: compare, liveness, detect, eval.
+    /// Run the face engine on files: compare, liveness, detect (the evaluation: `face-eval`).
     Engine(engine_cli::EngineArgs),
 }
 

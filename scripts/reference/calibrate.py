@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fit the cosine -> score calibration of the face engine (shared/face-engine/src/calibration.rs).
 
-Input: the JSON report of `oz-api engine eval --json` (its verification.pairs), or any JSON list
+Input: the JSON report of `face-eval report --json` (its verification.pairs), or any JSON list
 of [is_genuine, cosine] pairs. Method: Platt scaling, i.e. a logistic
 score = 1 / (1 + exp(-a (cos - c))) fitted by maximum likelihood with Platt's smoothed targets
 (t+ = (N+ + 1) / (N+ + 2), t- = 1 / (N- + 2)), which keeps the fit finite when genuine and impostor
@@ -35,7 +35,7 @@ def fit(cos, y):
 
 def main():
     data = json.load(open(sys.argv[1]))
-    if isinstance(data, dict):  # the JSON of `oz-api engine eval --json`
+    if isinstance(data, dict):  # the JSON of `face-eval report --json`
         data = [(p["genuine"], p["cosine"]) for p in data["verification"]["pairs"]]
     pairs = [(bool(g), c) for g, c in data if c is not None]
     y = np.array([1.0 if g else 0.0 for g, _ in pairs])

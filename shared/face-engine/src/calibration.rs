@@ -11,7 +11,7 @@ pub const DEFAULT_MATCH_THRESHOLD: f32 = 0.85;
 // the cosine by maximum likelihood with Platt's smoothed targets (t+ = (N+ + 1)/(N+ + 2),
 // t- = 1/(N- + 2)), which keeps the fit finite although genuine and impostor cosines do not
 // overlap. Data: the 300 labelled pairs of `faces-deepface/master.csv` (38 genuine, 262
-// impostor) scored by this engine (`oz-api engine eval --json`, then
+// impostor) scored by this engine (`face-eval report --json`, then
 // `scripts/reference/calibrate.py`). Result: score 0.85 at cosine 0.587; on those pairs
 // FMR 0/262 = 0 % and FNMR 1/38 = 2.6 % at 0.85 (the one miss is a genuine pair at cosine
 // 0.393; the highest impostor is 0.331 → score 0.157). 0.85 lies 5.5 impostor standard

@@ -22,17 +22,14 @@ pub mod detect;
 pub mod embed;
 pub mod engine;
 pub mod error;
-pub mod eval;
 pub mod eye;
 pub mod gesture;
-pub mod gesture_eval;
 pub mod io;
 pub mod landmarks;
 pub mod liveness;
 pub mod media;
 pub mod model;
 pub mod pad;
-pub mod pad_eval;
 pub mod pose;
 pub mod sampling;
 

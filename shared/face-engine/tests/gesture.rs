@@ -1,20 +1,20 @@
 //! Gesture checks end to end through the media entry point (`media::analyze_for_gesture`) on
 //! H.264 videos generated from a face still with known transforms — zoom in and out by scaling,
-//! an in-plane shift, the still replayed (constant, and with hand-held jitter) — and, when
-//! `../shared/data/video` is present, pass rates on the hand-labelled real videos.
+//! an in-plane shift, the still replayed (constant, and with hand-held jitter). The pass rates on
+//! the hand-labelled real videos are tested in `face-eval` (tests/gesture.rs).
 //!
 //! Needs the fixture photos of `scripts/fetch-fixtures.sh` (see tests/engine.rs).
 
 use std::collections::BTreeSet;
 
 use face_engine::gesture::{Gesture, GestureConfig, GestureVerdict, check_media};
-use face_engine::{Engine, gesture_eval, media};
+use face_engine::{Engine, media};
 use image::RgbImage;
 use media_decode::testutil::{Mp4Opts, make_mp4};
 
 mod common;
 
-use common::{engine, fixture, shared_data};
+use common::{engine, fixture};
 
 /// Frames of a 3 s, 8 fps, 640×480 video: the astronaut portrait scaled to `side(t)` pixels and
 /// centred at `centre(t)` on a grey canvas, `t` in 0..=1 over the clip.
@@ -141,42 +141,4 @@ fn a_still_photo_replayed_fails_every_gesture() {
         )),
     );
     assert_eq!(performed("still+hand", &v), BTreeSet::new());
-}
-
-/// Pass rates on the hand-labelled videos of `../shared/data/video` (skipped when absent): every
-/// labelled head turn, nod, zoom and scan passes in at least half its 3 s windows (the product's
-/// 8-frame sampling), and quiet windows (talking, holding still) pass almost nothing.
-#[test]
-fn labelled_real_videos_pass_their_gestures() {
-    let Some(data) = shared_data() else { return };
-    let e = engine();
-    let traces = gesture_eval::labelled_traces(&e, &data.join("video"), 6.0);
-    if traces.is_empty() {
-        eprintln!("skipping: no labelled video in {}", data.display());
-        return;
-    }
-    let cfg = GestureConfig::default();
-    let rows = gesture_eval::rates(&traces, &cfg, |_| media::DEFAULT_FRAMES);
-    eprintln!("{}", gesture_eval::table(&rows));
-    for (g, r) in rows {
-        if r.positives > 0 {
-            assert!(
-                r.passed * 2 >= r.positives,
-                "{}: {}/{} labelled windows passed",
-                g.name(),
-                r.passed,
-                r.positives
-            );
-        }
-        // Talking may widen the mouth like a smile for a second; every other gesture needs a
-        // movement the quiet spans do not have.
-        let allowed = if g == Gesture::Smile { 10 } else { 20 };
-        assert!(
-            r.false_passes * allowed <= r.negatives,
-            "{}: {}/{} quiet windows passed",
-            g.name(),
-            r.false_passes,
-            r.negatives
-        );
-    }
 }

@@ -1,6 +1,7 @@
 //! A small H.264 MP4 writer: OpenH264 encoder plus a minimal faststart `ftyp`/`moov`/`mdat`
 //! muxer (one video track, one chunk). Used to make test fixtures and the evaluation's synthetic
-//! attack and low-resolution videos, not by the upload path.
+//! attack and low-resolution videos (`face-eval`), not by the upload path: behind the feature
+//! `encoder`, which the product crates do not enable.
 
 use image::RgbImage;
 use openh264::OpenH264API;

@@ -26,12 +26,12 @@
 //! [`CaptureConfig::max_quantiser`] or showing a face narrower than
 //! [`CaptureConfig::min_face_px`] is declined unjudged (`capture_quality`, attack score above
 //! 0.5). There the codec's flicker or the few pixels of texture move the tracks by as much as a
-//! head's parallax, and swaying prints pass the planarity test (`pad_eval`: 8 of 31 at QP
+//! head's parallax, and swaying prints pass the planarity test (`face-eval pad`: 8 of 31 at QP
 //! 40-44, 2 of 31 with a 64 px face, without the gate).
 //!
 //! Thresholds (in [`PadConfig`]) were set on a development split only — the live and replay
 //! clips of `selfie-turns-*.mp4` and synthetic hand-held prints of frames of the live clip —
-//! and then evaluated unchanged on the held-out clips and photos (`face_engine::pad_eval`).
+//! and then evaluated unchanged on the held-out clips and photos (`face-eval pad`).
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,7 @@ pub const FUSION_VERSION: &str = "pad-fusion-3 (max of per-signal attack scores;
 ///   lowest 0.05 step above every development bona fide photo;
 /// - **videos with small faces**: the CNN's false alarms grow as the face shrinks and the
 ///   codec smears its texture. The development clips (`selfie-turns-*`) scaled down to face
-///   widths of 50–160 px and re-encoded with H.264 at QP 28–44 (`pad_eval`) score up to 0.96
+///   widths of 50–160 px and re-encoded with H.264 at QP 28–44 (`face-eval pad`) score up to 0.96
 ///   live below 128 px, 0.32 at 160 px, while the replays score ≥ 0.995 at every size. So the
 ///   video threshold rises linearly from `video_threshold` at `large_face_px` to
 ///   `small_face_threshold` at `small_face_px` (median face width over the frames). Prints and
@@ -137,7 +137,7 @@ impl Default for ScreenConfig {
 /// Capture-quality gate for videos: below it the planarity test measures noise, not shape, and
 /// a verdict either way would be a guess, so the video is declined unjudged.
 ///
-/// Set on the development data (`pad_eval`):
+/// Set on the development data (`face-eval pad`):
 /// - **quantiser**: the shared recordings were encoded at mean slice QP 19–31, prints and clips
 ///   filmed at a capture's bitrate at 20–26; at ≈40 (the coarse copies) the codec's flicker moves
 ///   the tracked texture as much as a head's parallax and 8 of 31 swaying prints passed. 36 sits

@@ -20,7 +20,6 @@ pub mod motion;
 pub mod parallax;
 pub mod rppg;
 pub mod screen_cues;
-pub mod synthetic;
 pub mod tracks;
 
 use serde::{Deserialize, Serialize};

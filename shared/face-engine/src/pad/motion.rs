@@ -21,8 +21,8 @@ pub struct MotionConfig {
     pub brow_range: f32,
     /// Median inter-ocular distance (pixels) below which blinks are not looked for: `fr_eye`
     /// then sees eyes a few pixels wide. On the development clips scaled to 64 and 96 px faces
-    /// and re-encoded (`pad_eval`) it reported blinks in clips that show none at full size, and
-    /// in a synthetic print; 48 px is about a 110 px face.
+    /// and re-encoded (`face-eval pad`) it reported blinks in clips that show none at full size,
+    /// and in a synthetic print; 48 px is about a 110 px face.
     pub min_blink_eye_distance_px: f32,
 }
 

@@ -20,7 +20,7 @@ use super::tracks::Tracks;
 /// Default [`ParallaxConfig::tracking_noise_px`] for texture tracks, set on the development
 /// prints: a plane's homography residual is tracking noise, and the median residual of the six
 /// synthetic prints made from `selfie-turns-live.mp4` is 0.09–0.17 px at their own size and
-/// 0.23–0.35 px filmed with a 64 px face and re-encoded (`pad_eval`). 0.25 removes most of it
+/// 0.23–0.35 px filmed with a 64 px face and re-encoded (`face-eval pad`). 0.25 removes most of it
 /// in small faces and all of it in large ones, while the live clips' residuals (0.25–1.5 px)
 /// keep most of theirs. Evaluated at 0, 0.15 and 0.25 px: the small-face prints accepted went
 /// 7 → 3 → 2 of 31, no bona fide clip changed verdict.
@@ -61,14 +61,15 @@ impl ParallaxConfig {
 }
 
 impl Default for ParallaxConfig {
-    /// Fitted on the development split only (`face_engine::pad_eval`): the texture-track ratio
+    /// Fitted on the development split only (`face-eval pad`): the texture-track ratio
     /// of the six synthetic hand-held prints made from `selfie-turns-live.mp4` is 0.09–0.22, of
     /// its live clips 0.54–0.75; `planar_ratio` is the midpoint, 0.38 (leave-one-out over those
     /// twelve clips moves it to 0.35–0.48 and misclassifies none). `min_deformation` (1 % of
     /// the inter-ocular distance) is several times the homography residual of tracked prints
     /// (0.001–0.003): below it a pair measures tracking noise, not shape. Re-checked after the
-    /// prints were filmed through H.264 and the tracker got its second pass (`pad_eval`): prints
-    /// 0.00 (held-out prints up to 0.08), live 0.52–0.70; held-out live clips go down to 0.40.
+    /// prints were filmed through H.264 and the tracker got its second pass (`face-eval pad`):
+    /// prints 0.00 (held-out prints up to 0.08), live 0.52–0.70; held-out live clips go down to
+    /// 0.40.
     fn default() -> Self {
         ParallaxConfig {
             min_deformation: 0.01,
@@ -238,8 +239,7 @@ pub fn parallax(tracks: &Tracks, cfg: &ParallaxConfig) -> Parallax {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pad::geometry::Homography;
-    use crate::pad::synthetic::{PlanePose, plane_homography};
+    use crate::pad::geometry::{Homography, PlanePose, plane_homography};
 
     /// A rough 3-D face: 60 points on an ellipsoid cap (depth up to 0.6 of its width), in
     /// units of the inter-ocular distance (≈ 1).

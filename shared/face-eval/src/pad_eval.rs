@@ -1,11 +1,12 @@
-//! PAD evaluation: the single-frame baseline (`fr_liveness` fused by upper quartile) and the
-//! fused multi-signal decision ([`crate::pad`]) side by side, per attack type and for bona fide
-//! presentations, on the team's data (`../shared/data`) and on attacks generated here:
+//! PAD evaluation (`face-eval pad`): the single-frame baseline (`fr_liveness` fused by upper
+//! quartile) and the fused multi-signal decision ([`face_engine::pad`]) side by side, per attack
+//! type and for bona fide presentations, on the team's data (`../shared/data`) and on attacks
+//! generated here:
 //!
 //! - photos: `pad/attacks`, `pad/bona-fide`, `spoof-samples` (one frame each);
 //! - videos: every `video/*.mp4` cut into 3 s clips of [`DEFAULT_FRAMES`] frames (the live clips
 //!   are bona fide, `selfie-turns-replay-attack.mp4` is a real phone replay);
-//! - synthetic hand-held prints ([`crate::pad::synthetic`]): stills of the live video and the
+//! - synthetic hand-held prints ([`crate::synthetic`]): stills of the live video and the
 //!   photos, swayed as a plane at [`PRINT_FPS`] and filmed ([`film`]: H.264 at the bits per
 //!   pixel of the development live recording, [`DEFAULT_FRAMES`] sampled from the decoded video,
 //!   as from a capture);
@@ -25,16 +26,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use face_engine::io::load_image;
+use face_engine::media::DEFAULT_FRAMES;
+use face_engine::pad::{PadAssessment, PadConfig, Verdict, assess};
+use face_engine::{AnalyzeOptions, Engine, FrameAnalysis};
 use image::RgbImage;
 use media_decode::{Limits, Sampling};
 use rayon::prelude::*;
 
-use crate::engine::{Engine, FrameAnalysis};
 use crate::eval::attack_type_from_name;
-use crate::io::load_image;
-use crate::media::DEFAULT_FRAMES;
-use crate::pad::synthetic::{Sway, handheld_print};
-use crate::pad::{PadAssessment, PadConfig, Verdict, assess};
+use crate::synthetic::{Sway, handheld_print};
 
 /// Face widths (pixels) of the low-resolution development copies.
 pub const LOW_RES_FACES: [f32; 2] = [64.0, 96.0];
@@ -170,7 +171,7 @@ fn case(
     let analyses: Vec<FrameAnalysis> = if frames.len() == 1 {
         vec![engine.analyze_frame(
             &frames[0],
-            &crate::AnalyzeOptions {
+            &AnalyzeOptions {
                 embedding: false,
                 ..Default::default()
             },
@@ -583,7 +584,7 @@ pub fn evaluate_pad_fusion(
     let held_out_rows = table_rows(cases.iter().filter(|c| c.split == "held-out"));
     Ok(Some(PadEvalReport {
         config: *cfg,
-        version: crate::pad::FUSION_VERSION.to_string(),
+        version: face_engine::pad::FUSION_VERSION.to_string(),
         rows,
         held_out_rows,
         cases,

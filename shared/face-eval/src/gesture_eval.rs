@@ -1,6 +1,6 @@
-//! Gesture pass rates on the team's videos (`../shared/data/video`), hand-labelled from their
-//! signal traces and frames: 3 s windows (the length of a gesture video) slid over each clip, each
-//! window sampled as a gesture upload would be, every gesture checked.
+//! Gesture pass rates (`face-eval gesture`) on the team's videos (`../shared/data/video`),
+//! hand-labelled from their signal traces and frames: 3 s windows (the length of a gesture video)
+//! slid over each clip, each window sampled as a gesture upload would be, every gesture checked.
 //!
 //! - A window is a **positive** for a gesture when it holds a labelled performance of it whole
 //!   (from the neutral start to the peak, [`LABELS`]); the pass rate is over those windows.
@@ -8,18 +8,16 @@
 //!   negative for every motion gesture; a pass there is a false pass.
 //!
 //! Blink has no hand labels: `talking-blinks.mp4` is scored against the blinks `fr_eye` finds at
-//! the full trace rate (see the example `gesture_eval`), which measures what sparser sampling
+//! the full trace rate (see `face-eval gesture`), which measures what sparser sampling
 //! loses, not the eye model's own misses.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+use face_engine::gesture::{Gesture, GestureConfig, GestureSample, check};
+use face_engine::{AnalyzeOptions, Engine, EngineError, FrameDepth, Result};
 use media_decode::{Limits, Sampling};
 use rayon::prelude::*;
-
-use crate::engine::{AnalyzeOptions, Engine, FrameDepth};
-use crate::error::{EngineError, Result};
-use crate::gesture::{Gesture, GestureConfig, GestureSample, check};
 
 /// A labelled gesture: in `video`, the user faces the camera from `neutral_ms`, starts moving at
 /// `from_ms` and reaches the gesture's peak at `to_ms`.
@@ -181,9 +179,9 @@ pub fn trace(engine: &Engine, bytes: &[u8], fps: f32, depth: FrameDepth) -> Resu
     trace_frames(engine, &decode_at(engine, bytes, fps)?, depth)
 }
 
-/// The blink check as an upload gets it ([`crate::media::analyze_sampled`]: 8 frames analysed
-/// fully, the others for eyes in the face box interpolated between them) on the 3 s windows
-/// every `step_ms` of `frames` that hold a blink seen at the full trace rate (as in
+/// The blink check as an upload gets it ([`face_engine::media::analyze_sampled`]: 8 frames
+/// analysed fully, the others for eyes in the face box interpolated between them) on the 3 s
+/// windows every `step_ms` of `frames` that hold a blink seen at the full trace rate (as in
 /// [`blink_rates`]); returns `(positives, passed)`.
 pub fn blink_upload_rates(
     engine: &Engine,
@@ -202,9 +200,9 @@ pub fn blink_upload_rates(
                 .iter()
                 .filter(|f| f.timestamp_ms >= from && f.timestamp_ms < from + WINDOW_MS)
                 .collect();
-            let m = crate::media::analyze_sampled(engine, &w)?;
+            let m = face_engine::media::analyze_sampled(engine, &w)?;
             pos += 1;
-            passed += crate::gesture::check_media(Gesture::Blink, &m, cfg).performed as usize;
+            passed += face_engine::gesture::check_media(Gesture::Blink, &m, cfg).performed as usize;
         }
         from += step_ms;
     }

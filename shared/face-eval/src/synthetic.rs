@@ -3,9 +3,8 @@
 //! the still warped by the homography of the plane's pose, so the sequence is planar by
 //! construction — the planarity test must call it an attack.
 
+use face_engine::pad::geometry::{Homography, PlanePose, plane_homography};
 use image::RgbImage;
-
-use super::geometry::Homography;
 
 /// Range of the random hand sway.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,69 +49,6 @@ impl Rng {
         z ^= z >> 31;
         (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
     }
-}
-
-/// Pose of the print relative to its rest position facing the camera.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PlanePose {
-    /// Rotation about the vertical axis, radians.
-    pub yaw: f64,
-    /// Rotation about the horizontal axis, radians.
-    pub pitch: f64,
-    /// In-plane rotation, radians.
-    pub roll: f64,
-    /// Horizontal shift, pixels.
-    pub tx: f64,
-    /// Vertical shift, pixels.
-    pub ty: f64,
-    /// Move towards the camera, fraction of the distance.
-    pub zoom: f64,
-}
-
-/// Homography of a `w × h` image lying on a plane at the camera's focal distance, after the
-/// plane is moved to `pose` (rotations about its centre).
-pub fn plane_homography(w: f64, h: f64, pose: &PlanePose) -> Homography {
-    let PlanePose {
-        yaw,
-        pitch,
-        roll,
-        tx,
-        ty,
-        zoom,
-    } = *pose;
-    let f = w.max(h);
-    let (cy, sy, cp, sp, cr, sr) = (
-        yaw.cos(),
-        yaw.sin(),
-        pitch.cos(),
-        pitch.sin(),
-        roll.cos(),
-        roll.sin(),
-    );
-    // R = Rz(roll) · Rx(pitch) · Ry(yaw); only its first two columns act on the plane z = 0.
-    let ry = [[cy, 0.0, sy], [0.0, 1.0, 0.0], [-sy, 0.0, cy]];
-    let rx = [[1.0, 0.0, 0.0], [0.0, cp, -sp], [0.0, sp, cp]];
-    let rz = [[cr, -sr, 0.0], [sr, cr, 0.0], [0.0, 0.0, 1.0]];
-    let mul = |a: [[f64; 3]; 3], b: [[f64; 3]; 3]| {
-        let mut m = [[0.0; 3]; 3];
-        for i in 0..3 {
-            for j in 0..3 {
-                m[i][j] = (0..3).map(|k| a[i][k] * b[k][j]).sum();
-            }
-        }
-        m
-    };
-    let r = mul(rz, mul(rx, ry));
-    let d = f * (1.0 - zoom);
-    // Plane point (X, Y) centred on the image → camera (r1 X + r2 Y + (tx, ty, d)) → pixels.
-    let (cx, cyy) = (w / 2.0, h / 2.0);
-    let p = Homography([
-        r[0][0], r[0][1], tx, r[1][0], r[1][1], ty, r[2][0], r[2][1], d,
-    ]);
-    let k = Homography([f, 0.0, cx * 1.0, 0.0, f, cyy, 0.0, 0.0, 1.0]);
-    let centre = Homography([1.0, 0.0, -cx, 0.0, 1.0, -cyy, 0.0, 0.0, 1.0]);
-    let m = k.compose(&p).compose(&centre);
-    Homography(m.0.map(|v| v / m.0[8]))
 }
 
 /// `n` homographies of a smooth random sway (two random poses per axis, blended over the clip).

@@ -1,19 +1,19 @@
-//! Accuracy report on the team's evaluation data (`../shared/data`): verification error rates on
-//! `faces-deepface/master.csv` and presentation-attack detection error rates (ISO/IEC 30107-3
-//! APCER per attack type, BPCER) on `spoof-samples`, `pad` and bona fide photos.
+//! Accuracy report (`face-eval report`) on the team's evaluation data (`../shared/data`):
+//! verification error rates on `faces-deepface/master.csv` and presentation-attack detection
+//! error rates (ISO/IEC 30107-3 APCER per attack type, BPCER) on `spoof-samples`, `pad` and bona
+//! fide photos.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use face_engine::calibration::calibrated_score;
+use face_engine::embed::Embedding;
+use face_engine::io::load_image;
+use face_engine::liveness::fuse_spoof_scores;
+use face_engine::{AnalyzeOptions, Engine, EngineInfo};
 use rayon::prelude::*;
-
-use crate::calibration::calibrated_score;
-use crate::embed::Embedding;
-use crate::engine::{AnalyzeOptions, Engine, EngineInfo};
-use crate::io::load_image;
-use crate::liveness::fuse_spoof_scores;
 
 /// Distribution summary of a set of scores.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -186,7 +186,7 @@ pub fn verification_metrics(pairs: Vec<PairScore>, no_face: Vec<String>) -> Veri
             .collect()
     };
     let (gs, is) = (score(&genuine_v), score(&imp));
-    let default = crate::calibration::DEFAULT_MATCH_THRESHOLD as f64;
+    let default = face_engine::calibration::DEFAULT_MATCH_THRESHOLD as f64;
     VerificationReport {
         genuine: genuine_v.len(),
         impostor: imp.len(),
@@ -370,8 +370,11 @@ pub fn evaluate(engine: &Engine, data_dir: &Path) -> anyhow::Result<EvalReport> 
     let start = Instant::now();
     let verification = evaluate_verification(engine, &data_dir.join("faces-deepface"))?;
     let pad = evaluate_pad(engine, data_dir)?;
-    let pad_fusion =
-        crate::pad_eval::evaluate_pad_fusion(engine, data_dir, &crate::pad::PadConfig::default())?;
+    let pad_fusion = crate::pad_eval::evaluate_pad_fusion(
+        engine,
+        data_dir,
+        &face_engine::pad::PadConfig::default(),
+    )?;
     Ok(EvalReport {
         data_dir: data_dir.to_path_buf(),
         engine: engine.info().clone(),
