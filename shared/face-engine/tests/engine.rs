@@ -8,9 +8,7 @@
 use face_engine::{AnalyzeOptions, BBox, DetectOutcome, Engine, embed, io::load_image};
 use image::RgbImage;
 
-mod common;
-
-use common::{engine, fixture, shared_data};
+use face_eval::data::{engine, fixture, shared_data};
 
 fn full() -> AnalyzeOptions {
     AnalyzeOptions::default()

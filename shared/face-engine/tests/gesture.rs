@@ -12,9 +12,7 @@ use face_engine::{Engine, media};
 use image::RgbImage;
 use media_decode::testutil::{Mp4Opts, make_mp4};
 
-mod common;
-
-use common::{engine, fixture};
+use face_eval::data::{engine, fixture};
 
 /// Frames of a 3 s, 8 fps, 640×480 video: the astronaut portrait scaled to `side(t)` pixels and
 /// centred at `centre(t)` on a grey canvas, `t` in 0..=1 over the clip.

@@ -8,9 +8,7 @@ use face_engine::{AnalyzeOptions, DetectOutcome, Engine, EngineError, MediaAnaly
 use image::{ImageFormat, RgbImage};
 use media_decode::testutil::{Mp4Opts, encode, make_mp4, make_zip};
 
-mod common;
-
-use common::{engine, fixture};
+use face_eval::data::{engine, fixture};
 
 fn astronaut() -> RgbImage {
     fixture("astronaut.png")

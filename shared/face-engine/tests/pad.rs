@@ -11,9 +11,7 @@ use face_engine::{AnalyzeOptions, Engine};
 use image::RgbImage;
 use media_decode::Sampling;
 
-mod common;
-
-use common::{engine, fixture, shared_data};
+use face_eval::data::{engine, fixture, shared_data};
 
 /// The astronaut portrait at 600×600 on a 960×720 grey canvas: a "print" with a margin, its
 /// face about 100 px wide (above the capture gate's minimum).

@@ -4,10 +4,12 @@
 //! - [`eval`]: the accuracy report (verification FNMR/FMR/EER, APCER/BPCER), `face-eval report`;
 //! - [`pad_eval`]: single-frame baseline vs fused multi-signal PAD, `face-eval pad`;
 //! - [`gesture_eval`]: gesture pass rates on hand-labelled videos, `face-eval gesture`;
-//! - [`synthetic`]: generated hand-held print attacks (for the evaluation and tests).
+//! - [`synthetic`]: generated hand-held print attacks (for the evaluation and tests);
+//! - [`data`]: where the data, models and fixtures are (also for face-engine's tests).
 
 #![warn(missing_docs)]
 
+pub mod data;
 pub mod eval;
 pub mod gesture_eval;
 pub mod pad_eval;

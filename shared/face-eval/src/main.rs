@@ -1,13 +1,14 @@
 //! `face-eval`: the face engine evaluated on the team's data (`../shared/data`).
 //!
 //! - `face-eval report [--data DIR] [--json]` — the accuracy report: verification FNMR/FMR/EER,
-//!   APCER/BPCER of the single-frame CNN and the PAD fusion table ([`face_eval::eval`]); data:
-//!   `--data`, else `$OZ_SHARED_DATA`, else `../shared/data` from the current folder.
+//!   APCER/BPCER of the single-frame CNN and the PAD fusion table ([`face_eval::eval`]);
 //! - `face-eval pad [--data DIR] [--json] [--cases]` — single-frame baseline vs fused PAD
-//!   ([`face_eval::pad_eval`]); `--cases` adds one line of signal values per presentation; data:
-//!   `--data`, else `$OZ_SHARED_DATA`, else the repository's `../shared/data`.
+//!   ([`face_eval::pad_eval`]); `--cases` adds one line of signal values per presentation;
 //! - `face-eval gesture [DATA_DIR]` — gesture pass rates on the hand-labelled videos of
-//!   `DATA_DIR/video` ([`face_eval::gesture_eval`]); default: the repository's `../shared/data`.
+//!   `DATA_DIR/video` ([`face_eval::gesture_eval`]).
+//!
+//! Data: the folder given, else `$OZ_SHARED_DATA`, else the `../shared/data` beside the
+//! repository ([`face_eval::data::data_dir`]).
 //!
 //! `--models DIR` (any subcommand) picks the ONNX models; default `$OZ_MODELS_DIR`, `./models`,
 //! or the repository's. Run in the dev profile (`cargo run -p face-eval -- report`): the engine
@@ -20,6 +21,7 @@ use clap::{Parser, Subcommand};
 use face_engine::gesture::GestureConfig;
 use face_engine::pad::PadConfig;
 use face_engine::{Engine, FrameDepth};
+use face_eval::data::data_dir;
 use face_eval::pad_eval::PadEvalReport;
 use face_eval::{eval, gesture_eval, pad_eval};
 
@@ -40,7 +42,7 @@ struct Cli {
 enum Cmd {
     /// Accuracy report (verification FNMR/FMR/EER, APCER/BPCER) over the evaluation data.
     Report {
-        /// Data folder (default: `$OZ_SHARED_DATA` or `../shared/data`).
+        /// Data folder (default: `$OZ_SHARED_DATA` or the `../shared/data` beside the repository).
         #[arg(long)]
         data: Option<PathBuf>,
         /// Print the full report as JSON instead of a table.
@@ -49,7 +51,7 @@ enum Cmd {
     },
     /// PAD evaluation table: single-frame baseline vs fused multi-signal decision.
     Pad {
-        /// Data folder (default: `$OZ_SHARED_DATA` or the repository's `../shared/data`).
+        /// Data folder (default: `$OZ_SHARED_DATA` or the `../shared/data` beside the repository).
         #[arg(long, env = "OZ_SHARED_DATA")]
         data: Option<PathBuf>,
         /// Full report as JSON.
@@ -64,14 +66,9 @@ enum Cmd {
     /// Then how many of the blinks seen at 8 fps on `talking-blinks.mp4` 8, 12, 16 or 24 frames
     /// per 3 s window catch (`GESTURE_EVAL_NO_BLINK=1` skips that part).
     Gesture {
-        /// Data folder (default: the repository's `../shared/data`).
+        /// Data folder (default: `$OZ_SHARED_DATA` or the `../shared/data` beside the repository).
         data: Option<PathBuf>,
     },
-}
-
-/// The repository's `../shared/data` (from this crate's source location).
-fn repo_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
 }
 
 fn main() -> anyhow::Result<()> {
@@ -81,16 +78,13 @@ fn main() -> anyhow::Result<()> {
         None => Engine::from_env()?,
     };
     match cli.cmd {
-        Cmd::Report { data, json } => report(&engine, data, json),
-        Cmd::Pad { data, json, cases } => pad(&engine, data.unwrap_or_else(repo_data), json, cases),
-        Cmd::Gesture { data } => gesture(&engine, &data.unwrap_or_else(repo_data)),
+        Cmd::Report { data, json } => report(&engine, data_dir(data), json),
+        Cmd::Pad { data, json, cases } => pad(&engine, data_dir(data), json, cases),
+        Cmd::Gesture { data } => gesture(&engine, &data_dir(data)),
     }
 }
 
-fn report(engine: &Engine, data: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
-    let data = data
-        .or_else(|| std::env::var_os("OZ_SHARED_DATA").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("../shared/data"));
+fn report(engine: &Engine, data: PathBuf, json: bool) -> anyhow::Result<()> {
     anyhow::ensure!(
         data.is_dir(),
         "evaluation data folder {} not found",

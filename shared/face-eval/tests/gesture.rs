@@ -6,9 +6,7 @@ use face_engine::gesture::{Gesture, GestureConfig};
 use face_engine::media;
 use face_eval::gesture_eval;
 
-mod common;
-
-use common::{engine, shared_data};
+use face_eval::data::{engine, shared_data};
 
 /// Pass rates on the hand-labelled videos of `../shared/data/video` (skipped when absent): every
 /// labelled head turn, nod, zoom and scan passes in at least half its 3 s windows (the product's

@@ -14,9 +14,7 @@ use image::RgbImage;
 use media_decode::testutil::{Mp4Opts, make_mp4};
 use media_decode::{Decoded, Sampling};
 
-mod common;
-
-use common::{engine, fixture, shared_data};
+use face_eval::data::{engine, fixture, shared_data};
 
 /// The astronaut portrait at 600×600 on a 960×720 grey canvas: a "print" with a margin, its
 /// face about 100 px wide (above the capture gate's minimum).

@@ -2,9 +2,7 @@
 //! (`$OZ_SHARED_DATA`), skipped when that folder is absent: verification, single-frame PAD and
 //! the multi-signal PAD fusion meet their targets.
 
-mod common;
-
-use common::{engine, shared_data};
+use face_eval::data::{engine, shared_data};
 
 #[test]
 fn eval_on_shared_data() {
