@@ -11,21 +11,7 @@ use face_engine::{AnalyzeOptions, Engine};
 use image::RgbImage;
 use media_decode::Sampling;
 
-use face_eval::data::{engine, fixture, shared_data};
-
-/// The astronaut portrait at 600×600 on a 960×720 grey canvas: a "print" with a margin, its
-/// face about 100 px wide (above the capture gate's minimum).
-fn print_still() -> RgbImage {
-    let face = image::imageops::resize(
-        &fixture("astronaut.png"),
-        600,
-        600,
-        image::imageops::FilterType::Triangle,
-    );
-    let mut canvas = RgbImage::from_pixel(960, 720, image::Rgb([200, 200, 200]));
-    image::imageops::replace(&mut canvas, &face, 180, 60);
-    canvas
-}
+use face_eval::data::{engine, fixture, print_still, shared_data};
 
 fn assess_frames(e: &Engine, frames: &[RgbImage]) -> PadAssessment {
     let media = e.analyze_frames(frames).unwrap();

@@ -55,3 +55,17 @@ pub fn fixture(name: &str) -> RgbImage {
     );
     load_image(&path, 40_000_000).expect("fixture decodes")
 }
+
+/// The astronaut portrait at 600×600 on a 960×720 grey canvas: a "print" with a margin, its
+/// face about 100 px wide (above the capture gate's minimum).
+pub fn print_still() -> RgbImage {
+    let face = image::imageops::resize(
+        &fixture("astronaut.png"),
+        600,
+        600,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut canvas = RgbImage::from_pixel(960, 720, image::Rgb([200, 200, 200]));
+    image::imageops::replace(&mut canvas, &face, 180, 60);
+    canvas
+}
