@@ -351,7 +351,7 @@ pub fn mp4() -> Vec<u8> {
     media_decode::testutil::make_mp4(&frames, &Default::default())
 }
 
-// ---- Helpers added for tests/roles.rs and tests/bad_input.rs ----
+// ---- Helpers of the roles and bad_input modules ----
 
 /// Starts a server on a fresh data dir with the test [`config`] adjusted by `adjust`
 /// (e.g. a 1 s `session_ttl` or `file_url_ttl`); the dir lives as long as the app.
