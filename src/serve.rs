@@ -9,7 +9,8 @@ use shared::api::{Function, router};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-/// Logs as JSON when `OZ_LOG_JSON=1`, else human-readable; level from `RUST_LOG` (default info).
+/// Logs as JSON when `OZ_LOG_JSON` is true (`1`, `true`, `yes`), else human-readable; level
+/// from `RUST_LOG` (default info).
 pub fn init_tracing() {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
@@ -17,7 +18,7 @@ pub fn init_tracing() {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi);
-    if std::env::var("OZ_LOG_JSON").is_ok_and(|v| v == "1") {
+    if shared::config::flag("OZ_LOG_JSON", false).unwrap_or(false) {
         builder.json().init();
     } else {
         builder.init();

@@ -179,8 +179,8 @@ impl AwsResources {
             analysis_dead_letters: name("OZ_ANALYSIS_DLQ_URL", "oz-api-analyses-dlq"),
             webhook_queue: name("OZ_WEBHOOK_QUEUE_URL", "oz-api-webhooks"),
             webhook_dead_letters: name("OZ_WEBHOOK_DLQ_URL", "oz-api-webhooks-dlq"),
-            s3_path_style: var("OZ_S3_PATH_STYLE", opt("AWS_ENDPOINT_URL").is_some())?,
-            create_resources: var("OZ_AWS_CREATE_RESOURCES", false)?,
+            s3_path_style: flag("OZ_S3_PATH_STYLE", opt("AWS_ENDPOINT_URL").is_some())?,
+            create_resources: flag("OZ_AWS_CREATE_RESOURCES", false)?,
         })
     }
 }
@@ -210,6 +210,21 @@ where
             .parse()
             .with_context(|| format!("{name}={v:?} is not valid")),
         _ => Ok(default),
+    }
+}
+
+/// A boolean variable in any of the usual spellings: `1`/`0`, `true`/`false`, `yes`/`no`,
+/// `on`/`off` (any case); unset or empty is `default`.
+pub fn flag(name: &str, default: bool) -> anyhow::Result<bool> {
+    parse_flag(name, opt(name).as_deref(), default)
+}
+
+fn parse_flag(name: &str, value: Option<&str>, default: bool) -> anyhow::Result<bool> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(v) => anyhow::bail!("{name}={v:?}: use 1/0, true/false, yes/no or on/off"),
     }
 }
 
@@ -268,6 +283,21 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn booleans_take_the_usual_spellings() {
+        let parse = |v: Option<&str>, default| super::parse_flag("OZ_X", v, default);
+        for (v, want) in [
+            ("1", true),
+            ("TRUE", true),
+            ("yes", true),
+            ("0", false),
+            ("off", false),
+        ] {
+            assert_eq!(parse(Some(v), !want).unwrap(), want, "{v}");
+        }
+        assert!(parse(Some("maybe"), false).is_err());
+        assert!(parse(None, true).unwrap());
+    }
     use super::*;
 
     /// The `Default:` of parameter `name` in `template.yaml`.

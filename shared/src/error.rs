@@ -16,7 +16,7 @@ pub enum Error {
     /// A value of the wrong JSON type or an unrecognised media type (Oz code 5).
     #[error("{0}")]
     InvalidType(String),
-    /// Body, file or count over a configured bound (Oz code 4, HTTP 413).
+    /// Body, file or count over a configured bound (Oz code 14, HTTP 413).
     #[error("{0}")]
     TooLarge(String),
     /// No credentials were sent (Oz code 6).
@@ -28,12 +28,21 @@ pub enum Error {
     /// The token or session is past its expiry (Oz code 8).
     #[error("authentication token expired")]
     AuthExpired,
+    /// Login with a wrong email or password (Oz code 15).
+    #[error("wrong email or password")]
+    WrongCredentials,
+    /// The user is deactivated (Oz code 211).
+    #[error("user is deactivated")]
+    UserBlocked,
     /// The caller is known but its role may not do this (Oz code 9).
     #[error("{0}")]
     Forbidden(String),
     /// The object does not exist or belongs to another tenant (Oz code 10).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A unique value (an email, an alias) is taken (Oz code 13).
+    #[error("{0}")]
+    AlreadyExists(String),
     /// A documented feature that is not built (Oz code 2).
     #[error("{0}")]
     NotRealized(String),

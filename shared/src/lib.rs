@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod json;
 #[cfg(test)]
 mod layering;
 pub mod local;

@@ -320,7 +320,7 @@ async fn start_requests_are_validated_and_jobs_are_idempotent() {
 
     // No worker runs here: run the job by hand, twice, as a redelivered message would.
     let started = start(&app, &client, fid, &["quality"]).await;
-    let id = started[0]["analysis_id"].as_str().unwrap();
+    let id = started[0]["analyse_id"].as_str().unwrap();
     assert_error(
         &app.json(Method::GET, &format!("/api/analyses/{id}"), &stranger, None)
             .await,

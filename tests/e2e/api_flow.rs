@@ -70,7 +70,7 @@ async fn login_refresh_logout() {
             .pipe_read()
             .await,
         401,
-        7,
+        15,
     );
 }
 
@@ -99,7 +99,7 @@ async fn companies_and_users_crud() {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(list["total"], 1);
+    assert_eq!(list["total_count"], 1);
     assert_eq!(list["items"][0]["company_id"], c.as_str());
     let (s, patched) = app
         .json(
@@ -135,7 +135,7 @@ async fn companies_and_users_crud() {
         &app.json(Method::POST, "/api/users/", &admin, Some(dup))
             .await,
         400,
-        4,
+        13,
     );
 
     let uid = u["user_id"].as_str().unwrap();
@@ -147,7 +147,7 @@ async fn companies_and_users_crud() {
             None,
         )
         .await;
-    assert_eq!((s, list["total"].as_u64()), (StatusCode::OK, Some(2)));
+    assert_eq!((s, list["total_count"].as_u64()), (StatusCode::OK, Some(2)));
     let (s, got) = app
         .json(Method::GET, &format!("/api/users/{uid}"), &admin, None)
         .await;
@@ -195,7 +195,7 @@ async fn companies_and_users_crud() {
             .pipe_read()
             .await,
         401,
-        7,
+        15,
     );
     assert_eq!(
         app.json(Method::DELETE, &format!("/api/companies/{c}"), &admin, None)
@@ -364,7 +364,7 @@ async fn folders_media_files_and_metadata() {
     // Listing with filters.
     let second = app.folder_with_photo(&client).await;
     let (_, all) = app.json(Method::GET, "/api/folders/", &client, None).await;
-    assert_eq!(all["total"], 2);
+    assert_eq!(all["total_count"], 2);
     assert_eq!(
         all["items"][0]["folder_id"], second["folder_id"],
         "newest first by default"
@@ -380,7 +380,7 @@ async fn folders_media_files_and_metadata() {
         .await;
     assert_eq!(
         (
-            asc["total"].as_u64(),
+            asc["total_count"].as_u64(),
             asc["items"].as_array().unwrap().len()
         ),
         (Some(2), 1)
@@ -396,7 +396,10 @@ async fn folders_media_files_and_metadata() {
         )
         .await;
     assert_eq!(
-        (by_meta["total"].as_u64(), &by_meta["items"][0]["folder_id"]),
+        (
+            by_meta["total_count"].as_u64(),
+            &by_meta["items"][0]["folder_id"]
+        ),
         (Some(1), &second["folder_id"])
     );
     let t = second["time_created"].as_f64().unwrap();
@@ -408,7 +411,7 @@ async fn folders_media_files_and_metadata() {
             None,
         )
         .await;
-    assert_eq!(by_time["total"], 1);
+    assert_eq!(by_time["total_count"], 1);
     let (_, by_time) = app
         .json(
             Method::GET,
@@ -417,7 +420,7 @@ async fn folders_media_files_and_metadata() {
             None,
         )
         .await;
-    assert_eq!(by_time["total"], 1);
+    assert_eq!(by_time["total_count"], 1);
     let (_, by_status) = app
         .json(
             Method::GET,
@@ -426,7 +429,7 @@ async fn folders_media_files_and_metadata() {
             None,
         )
         .await;
-    assert_eq!(by_status["total"], 0);
+    assert_eq!(by_status["total_count"], 0);
     let (_, with) = app
         .json(
             Method::GET,
@@ -521,7 +524,7 @@ async fn data_survives_a_restart() {
     let (_, users) = app
         .json(Method::GET, "/api/users/", &app.admin_token().await, None)
         .await;
-    assert_eq!(users["total"], 2);
+    assert_eq!(users["total_count"], 2);
     drop(guard);
 }
 

@@ -79,7 +79,7 @@ async fn single_request_past_its_wait_answers_202_to_poll() {
     assert!(analyses.iter().all(|a| a["state"] == "PROCESSING"), "{f}");
     app.start_workers();
     for a in &analyses {
-        let done = wait(&app, &client, a["analysis_id"].as_str().unwrap()).await;
+        let done = wait(&app, &client, a["analyse_id"].as_str().unwrap()).await;
         assert_eq!(done["resolution_status"], "SUCCESS", "{done}");
     }
 
@@ -173,7 +173,7 @@ async fn company_thresholds_and_the_operator_decision() {
     }
     assert_eq!(folder_json["system_resolution"], "OPERATOR_REQUIRED");
 
-    let id = a["analysis_id"].as_str().unwrap();
+    let id = a["analyse_id"].as_str().unwrap();
     let apath = format!("/api/analyses/{id}");
     let decline = json!({"resolution_status": "DECLINED"});
     // Clients and ADMIN cannot change results; another company's operator cannot see it.
@@ -240,7 +240,7 @@ async fn analysis_meta_data_is_a_sub_resource() {
     let (_, _, client, f) = app.acme_client_folder().await;
     let fid = f["folder_id"].as_str().unwrap();
     let started = start(&app, &client, fid, &["quality"]).await;
-    let id = started[0]["analysis_id"].as_str().unwrap();
+    let id = started[0]["analyse_id"].as_str().unwrap();
     let path = format!("/api/analyses/{id}/meta_data/");
     let (s, md) = app.json(Method::GET, &path, &client, None).await;
     assert_eq!((s, md), (StatusCode::OK, json!({})));

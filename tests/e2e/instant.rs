@@ -315,7 +315,7 @@ async fn bad_requests_are_refused_and_store_nothing() {
     assert_error(
         &instant(&app, Some(&token), big, &["quality"]).await,
         413,
-        4,
+        14,
     );
     // Without analyses there is nothing to answer.
     let (s, b) = app

@@ -194,7 +194,7 @@ async fn every_event_runs_through_its_handler() {
     sqs.records[0].receipt_handle = Some(jobs[0].receipt.clone());
     let res = shared::events::sqs::handle(&jobs_consumer, sqs).await;
     assert!(res.batch_item_failures.is_empty());
-    let id = started[0]["analysis_id"].as_str().unwrap().parse().unwrap();
+    let id = started[0]["analyse_id"].as_str().unwrap().parse().unwrap();
     let done = shared::app::repo::get_analysis(&*app.store, id)
         .await
         .unwrap();

@@ -289,7 +289,11 @@ async fn bad_input_gets_clear_errors() {
         10,
     );
     // Over the body bound (OZ_MAX_FILE_BYTES, 4 MiB in the test config).
-    assert_oz_error(&send(post(&app, detect, vec![0xFF; 5 << 20])).await, 413, 4);
+    assert_oz_error(
+        &send(post(&app, detect, vec![0xFF; 5 << 20])).await,
+        413,
+        14,
+    );
 }
 
 #[tokio::test]

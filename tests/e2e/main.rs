@@ -16,5 +16,6 @@ mod gestures;
 mod instant;
 mod lambda_events;
 mod lite;
+mod oz_clients;
 mod roles;
 mod webhooks;

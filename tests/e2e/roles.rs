@@ -220,7 +220,7 @@ impl Report {
             let b = &got.1;
             if b["error_code"] != json!(code)
                 || !b["error_message"].is_string()
-                || b.get("details").is_none()
+                || b.get("error_details").is_none()
             {
                 self.0.push(format!(
                     "{ctx}: expected error body with code {code}, got {b}"
@@ -362,8 +362,8 @@ async fn list_folders_shows_only_visible_ids() {
             );
             r.fact(
                 &ctx,
-                b["total"] == json!(want.len()),
-                format!("total {} expected {}", b["total"], want.len()),
+                b["total_count"] == json!(want.len()),
+                format!("total {} expected {}", b["total_count"], want.len()),
             );
         }
     }
@@ -379,7 +379,7 @@ async fn list_folders_shows_only_visible_ids() {
         .await;
     r.fact(
         "B's CLIENT ADMIN ?company_id=A",
-        s == StatusCode::OK && b["total"] == json!(0),
+        s == StatusCode::OK && b["total_count"] == json!(0),
         format!("{s} {b}"),
     );
     r.finish();
@@ -691,7 +691,8 @@ async fn create_and_patch_company() {
             } else {
                 r.fact(
                     &ctx,
-                    after["body"]["total"] == json!(before["body"]["total"].as_u64().unwrap() + 1),
+                    after["body"]["total_count"]
+                        == json!(before["body"]["total_count"].as_u64().unwrap() + 1),
                     "not listed",
                 );
             }

@@ -60,16 +60,7 @@ async fn start_with_hook(
         "analyses": types.iter().map(|t| json!({"type": t})).collect::<Vec<_>>(),
         "resolution_endpoint": hook,
     });
-    let (s, b) = app
-        .json(
-            Method::POST,
-            &format!("/api/folders/{fid}/analyses/"),
-            token,
-            Some(body),
-        )
-        .await;
-    assert_eq!(s, reqwest::StatusCode::CREATED, "{b}");
-    b.as_array().unwrap().clone()
+    start_request(app, token, fid, body).await
 }
 
 #[tokio::test]
@@ -117,13 +108,21 @@ async fn webhook_is_signed_retried_after_a_500_and_sent_once() {
     let analyses = folder["analyses"].as_array().unwrap();
     assert_eq!(analyses.len(), 2);
     assert!(
-        analyses.iter().all(|a| a["state"] == "FINISHED"),
+        analyses.iter().all(|a| a["state"] == "FINISHED"
+            && a["analyse_id"] == a["analysis_id"]
+            && a["resolution"] == a["resolution_status"]),
         "{folder}"
+    );
+    // Written as every answer is: Django's separators, one line.
+    let text = std::str::from_utf8(&calls[1].1).unwrap();
+    assert!(
+        text.contains(r#""folder_id": ""#) && !text.contains('\n'),
+        "{text}"
     );
 
     // Both attempts are on each analysis of the request.
     for a in &started {
-        let id = a["analysis_id"].as_str().unwrap();
+        let id = a["analyse_id"].as_str().unwrap();
         let a = wait(&app, &client, id).await;
         let mut hook_state = Value::Null;
         for _ in 0..50 {
@@ -149,7 +148,7 @@ async fn webhook_is_signed_retried_after_a_500_and_sent_once() {
     // The same jobs delivered again (SQS is at-least-once), and the webhook message too: no
     // second webhook.
     for a in &started {
-        let job = json!({"analysis_id": a["analysis_id"], "folder_id": fid}).to_string();
+        let job = json!({"analysis_id": a["analyse_id"], "folder_id": fid}).to_string();
         app.app
             .analysis_queue
             .send(&job, &[], Duration::ZERO)
@@ -191,7 +190,7 @@ async fn a_failing_receiver_ends_in_the_dead_letter_queue() {
     let (hook, got) = receiver(vec![503]).await;
     let fid = f["folder_id"].as_str().unwrap();
     let started = start_with_hook(&app, &client, fid, &["quality"], &hook).await;
-    let id = started[0]["analysis_id"].as_str().unwrap();
+    let id = started[0]["analyse_id"].as_str().unwrap();
 
     let mut state = Value::Null;
     for _ in 0..600 {

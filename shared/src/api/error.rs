@@ -1,10 +1,12 @@
-//! The Oz error body (`{"error_code", "error_message", "details"}`) and the HTTP status of each
-//! [`Error`] variant. This is the only place that knows the mapping.
+//! The Oz error body (Lamb's `{"error_code", "error_message", "error_details"}`, in that order)
+//! and the HTTP status of each [`Error`] variant. This is the only place that knows the mapping.
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::json::Json;
 
 use crate::Error;
 
@@ -16,26 +18,39 @@ impl Error {
             Error::NotRealized(_) => (2, StatusCode::NOT_IMPLEMENTED),
             Error::InvalidStructure(_) => (3, StatusCode::BAD_REQUEST),
             Error::InvalidValue(_) => (4, StatusCode::BAD_REQUEST),
-            Error::TooLarge(_) => (4, StatusCode::PAYLOAD_TOO_LARGE),
+            // Oz answers 400; a proxy or client library reads 413 better (**ours**).
+            Error::TooLarge(_) => (14, StatusCode::PAYLOAD_TOO_LARGE),
             Error::InvalidType(_) => (5, StatusCode::BAD_REQUEST),
             Error::AuthNotProvided => (6, StatusCode::UNAUTHORIZED),
             Error::AuthInvalid(_) => (7, StatusCode::UNAUTHORIZED),
             Error::AuthExpired => (8, StatusCode::UNAUTHORIZED),
+            Error::WrongCredentials => (15, StatusCode::UNAUTHORIZED),
+            Error::UserBlocked => (211, StatusCode::FORBIDDEN),
             Error::Forbidden(_) => (9, StatusCode::FORBIDDEN),
             Error::NotFound(_) => (10, StatusCode::NOT_FOUND),
+            Error::AlreadyExists(_) => (13, StatusCode::BAD_REQUEST),
             Error::External(_) => (11, StatusCode::BAD_GATEWAY),
             Error::Unavailable(_) => (11, StatusCode::SERVICE_UNAVAILABLE),
         }
     }
 }
 
+/// The error body; a struct, so the keys keep Lamb's order.
+#[derive(Serialize)]
+struct ErrorBody {
+    error_code: u16,
+    error_message: String,
+    error_details: Option<Value>,
+}
+
 /// A response with the Oz error body.
 pub fn error_response(code: u16, status: StatusCode, message: String) -> Response {
-    (
-        status,
-        Json(json!({ "error_code": code, "error_message": message, "details": null })),
-    )
-        .into_response()
+    let body = ErrorBody {
+        error_code: code,
+        error_message: message,
+        error_details: None,
+    };
+    (status, Json(body)).into_response()
 }
 
 impl IntoResponse for Error {

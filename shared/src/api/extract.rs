@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
+use crate::app::Page;
 use crate::domain::Actor;
 use crate::{App, Error, Result};
 
@@ -149,20 +150,33 @@ impl QueryPairs {
         }
     }
 
-    /// `offset` and `limit`, bounded.
-    pub fn page(&self) -> Result<crate::app::Page> {
-        let d = crate::app::Page::default();
-        let limit = self.parse::<usize>("limit")?.unwrap_or(d.limit);
-        if limit == 0 || limit > crate::app::Page::MAX_LIMIT {
-            return Err(Error::invalid(format!(
-                "limit must be 1 to {}",
-                crate::app::Page::MAX_LIMIT
-            )));
-        }
-        Ok(crate::app::Page {
+    /// `offset`, `limit` (1 to [`Page::MAX_LIMIT`], or -1 for that many) and `total_omit`.
+    pub fn page(&self) -> Result<Page> {
+        let limit = match self.parse::<i64>("limit")? {
+            None => Page::default().limit,
+            Some(-1) => Page::MAX_LIMIT,
+            Some(n) if n >= 1 && n as usize <= Page::MAX_LIMIT => n as usize,
+            Some(n) => {
+                return Err(Error::invalid(format!(
+                    "limit={n}: use 1 to {}, or -1 for all (at most {} items)",
+                    Page::MAX_LIMIT,
+                    Page::MAX_LIMIT
+                )));
+            }
+        };
+        Ok(Page {
             offset: self.parse("offset")?.unwrap_or(0),
             limit,
+            total_omit: self.flag("total_omit", false)?,
         })
+    }
+
+    /// Time filter `key` in Unix seconds; a value above 10^11 is milliseconds (public Oz clients
+    /// send JavaScript's `Date.now()`).
+    pub fn time(&self, key: &str) -> Result<Option<f64>> {
+        Ok(self
+            .parse::<f64>(key)?
+            .map(|t| if t > 1e11 { t / 1000.0 } else { t }))
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod json;
 pub mod lite;
 pub mod multipart;
 pub mod router;

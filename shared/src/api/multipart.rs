@@ -1,13 +1,15 @@
 //! The Oz upload format: `multipart/form-data` with files under any form keys and one JSON part
 //! named `payload`. Every part is read with its own bound, so an oversized file is refused as soon
-//! as it passes the limit, before it is buffered whole.
+//! as it passes the limit, before it is buffered whole. A part with no bytes is no file (a mobile
+//! client appends a skipped capture's key with no value). A body that is not multipart is the
+//! payload alone, as JSON, or nothing: a folder with no file.
 
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, Multipart, Request};
 use bytes::BytesMut;
 
-use super::extract::json_error;
+use super::extract::{json_error, read_bounded};
 use crate::app::media::{Upload, UploadFile};
 use crate::{App, Error, Result};
 
@@ -45,6 +47,24 @@ impl<T: FromParts> FromRequest<Arc<App>> for MultipartUpload<T> {
 
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self> {
         let limits = app.config.limits;
+        let multipart = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/")
+            });
+        if !multipart {
+            let bytes = read_bounded(req.into_body(), limits.max_json_bytes).await?;
+            let payload = if bytes.iter().all(u8::is_ascii_whitespace) {
+                None
+            } else {
+                Some(serde_json::from_slice(&bytes).map_err(json_error)?)
+            };
+            return T::from_parts(Vec::new(), payload).map(MultipartUpload);
+        }
         let mut mp = Multipart::from_request(req, app).await.map_err(|e| {
             Error::InvalidStructure(format!(
                 "expected a multipart/form-data body with a `payload` part: {}",
@@ -61,12 +81,6 @@ impl<T: FromParts> FromRequest<Arc<App>> for MultipartUpload<T> {
             } else {
                 limits.max_file_bytes
             };
-            if !is_payload && files.len() == limits.max_files {
-                return Err(Error::TooLarge(format!(
-                    "at most {} files per request",
-                    limits.max_files
-                )));
-            }
             if key.is_empty() || key.len() > 128 {
                 return Err(Error::InvalidStructure(
                     "every multipart part needs a form name of 1 to 128 bytes".into(),
@@ -94,7 +108,13 @@ impl<T: FromParts> FromRequest<Arc<App>> for MultipartUpload<T> {
                     ));
                 }
                 payload = Some(serde_json::from_slice(&buf).map_err(json_error)?);
-            } else {
+            } else if !buf.is_empty() {
+                if files.len() == limits.max_files {
+                    return Err(Error::TooLarge(format!(
+                        "at most {} files per request",
+                        limits.max_files
+                    )));
+                }
                 if files.iter().any(|f: &UploadFile| f.form_key == key) {
                     return Err(Error::InvalidStructure(format!(
                         "two files under the form key {key:?}"

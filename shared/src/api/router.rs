@@ -1,18 +1,18 @@
-//! Which routes each Lambda function serves, and the layers every deployment shares: trailing-slash
+//! Which routes each Lambda function serves, and the layers every deployment shares: path
 //! normalisation, body bounds, panic capture, Oz-shaped 404/405, and a log line per request.
 
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{StatusCode, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get, post};
-use tower::Layer;
+use tower::Service;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 
 use super::error::{error_response, method_not_allowed, unknown_path};
 use super::routes::{
@@ -55,7 +55,8 @@ impl Function {
                     "/api/authorize/auth",
                     post(auth::login).delete(auth::logout),
                 )
-                .route("/api/authorize/refresh", post(auth::refresh)),
+                .route("/api/authorize/refresh", post(auth::refresh))
+                .route("/api/version", get(auth::version)),
             Self::Admin => Router::new()
                 .route(
                     "/api/companies",
@@ -161,8 +162,50 @@ async fn log_request(req: Request, next: Next) -> Response {
     res
 }
 
+/// A service whose requests reach their route whatever form of the path an Oz client sends: with
+/// or without the trailing slash, and with the doubled leading slash (`//api/...`) of a client
+/// whose host is configured with a trailing slash.
+#[derive(Debug, Clone)]
+pub struct OzPaths<S>(S);
+
+impl<S, B> Service<http::Request<B>> for OzPaths<S>
+where
+    S: Service<http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+        if let Some(uri) = normalised(req.uri()) {
+            *req.uri_mut() = uri;
+        }
+        self.0.call(req)
+    }
+}
+
+/// `uri` with one leading slash and no trailing one, when that differs from it.
+fn normalised(uri: &Uri) -> Option<Uri> {
+    let path = uri.path();
+    let clean = format!("/{}", path.trim_start_matches('/').trim_end_matches('/'));
+    if clean == path {
+        return None;
+    }
+    let pq = match uri.query() {
+        Some(q) => format!("{clean}?{q}"),
+        None => clean,
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(pq.parse().ok()?);
+    Uri::from_parts(parts).ok()
+}
+
 /// The HTTP service for `functions`, with the shared layers.
-pub fn router(app: Arc<App>, functions: &[Function]) -> NormalizePath<Router> {
+pub fn router(app: Arc<App>, functions: &[Function]) -> OzPaths<Router> {
     let mut r = Router::new();
     for f in functions {
         r = r.merge(f.routes(&app));
@@ -172,8 +215,8 @@ pub fn router(app: Arc<App>, functions: &[Function]) -> NormalizePath<Router> {
 }
 
 /// The layers every function shares, around routes whose state is set: Oz-shaped 404/405, body
-/// bounds, panic capture, request log, trailing-slash normalisation.
-pub fn with_layers(r: Router, max_body: usize) -> NormalizePath<Router> {
+/// bounds, panic capture, request log, path normalisation.
+pub fn with_layers(r: Router, max_body: usize) -> OzPaths<Router> {
     let r = r
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
@@ -189,5 +232,27 @@ pub fn with_layers(r: Router, max_body: usize) -> NormalizePath<Router> {
             )
         }))
         .layer(middleware::from_fn(log_request));
-    NormalizePathLayer::trim_trailing_slash().layer(r)
+    OzPaths(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalised;
+
+    #[test]
+    fn every_oz_form_of_a_path_is_one_path() {
+        let n = |s: &str| normalised(&s.parse().unwrap()).map(|u| u.to_string());
+        assert_eq!(n("/api/folders/"), Some("/api/folders".into()));
+        assert_eq!(
+            n("//api/folders/?limit=5"),
+            Some("/api/folders?limit=5".into())
+        );
+        assert_eq!(
+            n("http://h//api/authorize/auth"),
+            Some("http://h/api/authorize/auth".into())
+        );
+        assert_eq!(n("/api/folders"), None);
+        assert_eq!(n("/"), None);
+        assert_eq!(n("/files/a//b"), None, "only the ends change");
+    }
 }

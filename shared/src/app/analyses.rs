@@ -8,11 +8,13 @@ use serde_json::json;
 use super::App;
 use super::evaluate;
 use super::repo;
+use crate::domain::analysis::Thresholds;
 use crate::domain::analysis::{Analysis, AnalysisState, AnalysisType, eligible, roll_up};
 use crate::domain::clock::now;
-use crate::domain::collection::CollectionParams;
+use crate::domain::collection::{CollectionParams, CollectionTag};
+use crate::domain::metadata;
 use crate::domain::objects::{Folder, Media, MetaData, Resolution, StoredUser};
-use crate::domain::{Actor, AnalysisId, CompanyId, FolderId, MediaId};
+use crate::domain::{Actor, AnalysisId, CompanyId, FolderId, MediaId, UserId};
 use crate::ports::{Analyzer, Condition, StoreError, Write};
 use crate::{Error, Result};
 
@@ -29,6 +31,56 @@ pub struct AnalysisRequest {
     pub source_media: Option<Vec<MediaId>>,
     #[serde(default)]
     pub params: Option<MetaData>,
+    #[serde(default)]
+    pub meta_data: Option<serde_json::Value>,
+}
+
+/// One requested analysis, checked and in one shape whatever variant the client sent: the type
+/// parsed (`liveness` is `quality`), `source_media` read from `params` when it is there (as Oz
+/// clients send it for collection analyses), biometry thresholds checked, the collection resolved.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub kind: AnalysisType,
+    pub source_media: Option<Vec<MediaId>>,
+    pub params: MetaData,
+    pub meta_data: MetaData,
+    pub collection: Option<CollectionTag>,
+}
+
+impl Planned {
+    /// The analysis this plan starts on `folder` for `user`, PROCESSING.
+    pub fn start(
+        self,
+        folder: &Folder,
+        user: UserId,
+        group: AnalysisId,
+        resolution_endpoint: Option<String>,
+    ) -> Analysis {
+        let t = now();
+        Analysis {
+            analysis_id: AnalysisId::new(),
+            folder_id: folder.folder_id,
+            company_id: folder.company_id,
+            user_id: user,
+            group_id: group,
+            kind: self.kind,
+            state: AnalysisState::Processing,
+            resolution_status: Resolution::Processing,
+            source_media: self.source_media.unwrap_or_default(),
+            results_media: Vec::new(),
+            results_data: MetaData::new(),
+            params: self.params,
+            error_code: None,
+            error_message: None,
+            engine: None,
+            resolution_endpoint,
+            collection: self.collection,
+            meta_data: self.meta_data,
+            technical_meta_data: MetaData::new(),
+            time_created: t,
+            time_updated: t,
+        }
+    }
 }
 
 /// The body of `POST /api/folders/{id}/analyses/`.
@@ -69,13 +121,13 @@ fn may_start(user: &StoredUser, kind: AnalysisType) -> bool {
 impl App {
     /// Checks a request to start analyses on a folder of `company` before anything is stored:
     /// its size, its webhook destination, each type and its params, and the caller's right to
-    /// start each.
+    /// start each; answers the plans in request order.
     pub async fn check_analyses_request(
         &self,
         actor: &Actor,
         company: CompanyId,
         req: &StartAnalyses,
-    ) -> Result<Vec<AnalysisType>> {
+    ) -> Result<Vec<Planned>> {
         actor.require_folder_write()?;
         if req.analyses.is_empty() || req.analyses.len() > MAX_ANALYSES_PER_REQUEST {
             return Err(Error::invalid(format!(
@@ -92,14 +144,23 @@ impl App {
         }
         let user: StoredUser =
             repo::get_meta(&*self.store, &repo::user_pk(actor.user_id), "user").await?;
-        let mut kinds = Vec::with_capacity(req.analyses.len());
+        let mut plans = Vec::with_capacity(req.analyses.len());
         for r in &req.analyses {
             let kind = AnalysisType::parse(&r.kind).ok_or_else(|| {
                 Error::invalid(format!(
-                    "type {:?}: use quality, biometry, collection or documents",
+                    "type {:?}: use quality (or liveness), biometry, collection or documents",
                     r.kind
                 ))
             })?;
+            let mut params = r.params.clone().unwrap_or_default();
+            let source_media = match (&r.source_media, params.remove("source_media")) {
+                (Some(ids), _) => Some(ids.clone()),
+                (None, None | Some(serde_json::Value::Null)) => None,
+                (None, Some(v)) => Some(serde_json::from_value(v).map_err(|_| {
+                    Error::InvalidType("params.source_media must be a list of media ids".into())
+                })?),
+            };
+            let mut collection = None;
             match kind {
                 AnalysisType::Documents => {
                     return Err(Error::NotRealized("documents analyses".into()));
@@ -107,18 +168,23 @@ impl App {
                 AnalysisType::Collection => {
                     // The named collection must exist for the caller's company (another
                     // company's answers exactly like a missing one).
-                    let params = r.params.clone().unwrap_or_default();
                     let p = CollectionParams::parse(&params)?;
-                    self.find_collection(company, &p.collection)
-                        .await
-                        .map_err(|e| match e {
+                    let c = self.find_collection(company, &p.collection).await.map_err(
+                        |e| match e {
                             Error::NotFound(_) => Error::invalid(
                                 "params: no collection of this company has that id or alias",
                             ),
                             other => other,
-                        })?;
+                        },
+                    )?;
+                    collection = Some(CollectionTag::from(&c));
                 }
-                _ => {}
+                AnalysisType::Biometry => {
+                    Thresholds::default()
+                        .for_biometry(&params)
+                        .map_err(Error::InvalidValue)?;
+                }
+                AnalysisType::Quality => {}
             }
             if !may_start(&user, kind) {
                 return Err(Error::forbidden(format!(
@@ -126,9 +192,19 @@ impl App {
                     kind.as_str()
                 )));
             }
-            kinds.push(kind);
+            let meta_data = match r.meta_data.clone().filter(|v| !v.is_null()) {
+                Some(v) => metadata::parse(v)?,
+                None => MetaData::new(),
+            };
+            plans.push(Planned {
+                kind,
+                source_media,
+                params,
+                meta_data,
+                collection,
+            });
         }
-        Ok(kinds)
+        Ok(plans)
     }
 
     /// Starts the requested analyses on folder `id`: each is stored PROCESSING and queued.
@@ -143,52 +219,32 @@ impl App {
             .resolution_endpoint
             .filter(|e| !e.trim().is_empty())
             .map(|e| e.trim().to_string());
-        let kinds = self
+        let plans = self
             .check_analyses_request(actor, folder.company_id, &req)
             .await?;
         self.complete_folder_uploads(id).await?;
         let media = repo::folder_media(&*self.store, id).await?;
-        let t = now();
         let group = AnalysisId::new();
-        let mut analyses = Vec::with_capacity(req.analyses.len());
-        for (r, kind) in req.analyses.into_iter().zip(kinds) {
-            let source_media = match r.source_media {
-                None => Vec::new(),
-                Some(ids) => {
-                    if let Some(bad) = ids
-                        .iter()
-                        .find(|m| !media.iter().any(|x| x.media_id == **m))
-                    {
-                        return Err(Error::invalid(format!(
-                            "source_media {bad} is not a media of this folder"
-                        )));
-                    }
-                    ids
-                }
-            };
-            analyses.push(Analysis {
-                analysis_id: AnalysisId::new(),
-                folder_id: id,
-                company_id: folder.company_id,
-                user_id: actor.user_id,
-                group_id: group,
-                kind,
-                state: AnalysisState::Processing,
-                resolution_status: Resolution::Processing,
-                source_media,
-                results_media: Vec::new(),
-                results_data: MetaData::new(),
-                params: r.params.unwrap_or_default(),
-                error_code: None,
-                error_message: None,
-                engine: None,
-                resolution_endpoint: req.resolution_endpoint.clone(),
-                meta_data: MetaData::new(),
-                technical_meta_data: MetaData::new(),
-                time_created: t,
-                time_updated: t,
-            });
+        let mut analyses = Vec::with_capacity(plans.len());
+        for plan in plans {
+            if let Some(bad) = plan
+                .source_media
+                .iter()
+                .flatten()
+                .find(|m| !media.iter().any(|x| x.media_id == **m))
+            {
+                return Err(Error::invalid(format!(
+                    "source_media {bad} is not a media of this folder"
+                )));
+            }
+            analyses.push(plan.start(
+                &folder,
+                actor.user_id,
+                group,
+                req.resolution_endpoint.clone(),
+            ));
         }
+        let t = analyses.first().map_or_else(now, |a| a.time_created);
         let mut writes: Vec<Write> = analyses
             .iter()
             .map(|a| Write::Put(repo::analysis_item(a), Condition::NotExists))

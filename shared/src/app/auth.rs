@@ -134,7 +134,7 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 impl App {
     /// Finds the user behind an email and password and opens a session.
     pub async fn login(&self, email: &str, password: &str) -> Result<TokenPair> {
-        let bad = || Error::AuthInvalid("wrong email or password".into());
+        let bad = || Error::WrongCredentials;
         let user = match self.store.get(&repo::email_pk(email), META).await? {
             Some(claim) => {
                 let id: UserId =
@@ -154,7 +154,7 @@ impl App {
             return Err(bad());
         }
         if !user.user.is_active {
-            return Err(Error::AuthInvalid("user is deactivated".into()));
+            return Err(Error::UserBlocked);
         }
         self.open_session(user.user, None).await
     }
@@ -204,7 +204,7 @@ impl App {
             .await
             .map_err(|_| Error::AuthInvalid("user no longer exists".into()))?;
         if !user.user.is_active {
-            return Err(Error::AuthInvalid("user is deactivated".into()));
+            return Err(Error::UserBlocked);
         }
         Ok(user)
     }

@@ -4,12 +4,14 @@
 //! the revision it read: the 1:N search (`collection_search`) rebuilds its index whenever the
 //! revision moved, so a deleted person is out of search as soon as the delete returns.
 
+use std::collections::BTreeMap;
+
 use base64::Engine as _;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::media::{UploadFile, checked_content};
+use super::media::{UploadFile, checked_content, media_tags};
 use super::repo::{self, META};
 use super::{App, Page};
 use crate::domain::clock::now;
@@ -17,7 +19,9 @@ use crate::domain::collection::{
     Collection, MAX_IMAGES_PER_PERSON, Person, PersonImage, StoredPersonImage, check_alias,
 };
 use crate::domain::objects::{MediaType, MetaData};
-use crate::domain::{Actor, CollectionId, CompanyId, PersonId, PersonImageId, metadata, template};
+use crate::domain::{
+    Actor, CollectionId, CompanyId, PersonId, PersonImageId, metadata, tags, template,
+};
 use crate::ports::{AnalyzeError, AnalyzeRequest, Condition, Range, StoreError, Write};
 use crate::{Error, Result};
 
@@ -39,19 +43,22 @@ pub struct NewCollection {
 #[derive(Debug, Default)]
 pub struct PersonUpload {
     pub files: Vec<UploadFile>,
+    /// `media:tags` of the payload: each image's tags, by form key.
+    pub tags: BTreeMap<String, Vec<String>>,
     /// `person:meta_data` of the payload (only when creating the person).
     pub person_meta: Option<MetaData>,
 }
 
 impl PersonUpload {
-    /// Builds the upload from its file parts and `payload` JSON part: `person:meta_data`, and
-    /// nothing else.
+    /// Builds the upload from its file parts and `payload` JSON part: `media:tags` per image
+    /// (as Oz's collection guide sends them) and `person:meta_data`, and nothing else.
     pub fn new(files: Vec<UploadFile>, payload: Option<Value>) -> Result<Self> {
         let mut payload = match payload {
             None => serde_json::Map::new(),
             Some(Value::Object(m)) => m,
             Some(_) => return Err(Error::InvalidType("payload must be a JSON object".into())),
         };
+        let mut tags = media_tags(&mut payload)?;
         let person_meta = payload
             .remove("person:meta_data")
             .filter(|v| !v.is_null())
@@ -59,10 +66,15 @@ impl PersonUpload {
             .transpose()?;
         if let Some(k) = payload.keys().next() {
             return Err(Error::InvalidStructure(format!(
-                "unknown payload field {k:?} (a person takes person:meta_data)"
+                "unknown payload field {k:?} (a person takes media:tags and person:meta_data)"
             )));
         }
-        Ok(Self { files, person_meta })
+        tags.retain(|k, _| files.iter().any(|f| &f.form_key == k));
+        Ok(Self {
+            files,
+            tags,
+            person_meta,
+        })
     }
 }
 
@@ -149,7 +161,7 @@ impl App {
             ])
             .await
             .map_err(|e| match e {
-                StoreError::Conflict => Error::invalid(format!(
+                StoreError::Conflict => Error::AlreadyExists(format!(
                     "the company already has a collection with alias {:?}",
                     c.alias
                 )),
@@ -189,7 +201,6 @@ impl App {
 
     /// The collection, if the caller may read it.
     pub async fn get_collection(&self, actor: &Actor, id: CollectionId) -> Result<Collection> {
-        actor.require_collection_read()?;
         let c: Collection =
             repo::get_meta(&*self.store, &repo::collection_pk(id), "collection").await?;
         if actor.sees_company(c.company_id) {
@@ -199,14 +210,15 @@ impl App {
         }
     }
 
-    /// Collections the caller may read, newest first; ADMIN and OPERATOR may filter by company.
+    /// Collections the caller may read, newest first, with the `alias` given (case-insensitive);
+    /// ADMIN and OPERATOR may filter by company.
     pub async fn list_collections(
         &self,
         actor: &Actor,
         company: Option<CompanyId>,
+        alias: Option<&str>,
         page: Page,
     ) -> Result<(Vec<Collection>, usize)> {
-        actor.require_collection_read()?;
         let index = match (actor.role.is_global(), company) {
             (true, None) => repo::all_collections(),
             (true, Some(c)) => repo::company_collections(c),
@@ -221,6 +233,7 @@ impl App {
             .into_iter()
             .filter(|c| actor.sees_company(c.company_id))
             .filter(|c| company.is_none_or(|x| c.company_id == x))
+            .filter(|c| alias.is_none_or(|a| c.alias.eq_ignore_ascii_case(a.trim())))
             .collect();
         Ok(page.apply(visible))
     }
@@ -274,7 +287,10 @@ impl App {
     }
 
     /// Checks every file and computes its template; any bad image refuses the whole request.
-    async fn enrol(&self, person: &Person, files: Vec<UploadFile>) -> Result<Vec<Enrolled>> {
+    async fn enrol(&self, person: &Person, upload: PersonUpload) -> Result<Vec<Enrolled>> {
+        let PersonUpload {
+            files, mut tags, ..
+        } = upload;
         if files.is_empty() {
             return Err(Error::InvalidStructure(
                 "send at least one face image (a multipart file part)".into(),
@@ -296,6 +312,7 @@ impl App {
                     "file {name:?}: person images must be photos (JPEG, PNG or WebP)"
                 )));
             }
+            let image_tags = tags::validate(&tags.remove(&f.form_key).unwrap_or_default(), true)?;
             let req = AnalyzeRequest {
                 template: true,
                 ..AnalyzeRequest::default()
@@ -332,6 +349,7 @@ impl App {
                         collection_id: person.collection_id,
                         company_id: person.company_id,
                         original_name: name.chars().take(255).collect(),
+                        tags: image_tags,
                         technical_meta_data: tech,
                         time_created: t,
                         time_updated: t,
@@ -472,7 +490,7 @@ impl App {
         &self,
         actor: &Actor,
         cid: CollectionId,
-        upload: PersonUpload,
+        mut upload: PersonUpload,
     ) -> Result<PersonView> {
         let c = self.get_collection(actor, cid).await?;
         actor.require_collection_write()?;
@@ -486,13 +504,13 @@ impl App {
             person_id: PersonId::new(),
             collection_id: cid,
             company_id: c.company_id,
-            meta_data: upload.person_meta.unwrap_or_default(),
+            meta_data: upload.person_meta.take().unwrap_or_default(),
             technical_meta_data: MetaData::new(),
             image_count: 0,
             time_created: t,
             time_updated: t,
         };
-        let enrolled = self.enrol(&person, upload.files).await?;
+        let enrolled = self.enrol(&person, upload).await?;
         person.image_count = enrolled.len() as u32;
         self.store_enrolled(
             actor,
@@ -516,6 +534,7 @@ impl App {
         pid: PersonId,
     ) -> Result<Person> {
         self.get_collection(actor, cid).await?;
+        actor.require_person_read()?;
         self.load_person(cid, pid).await
     }
 
@@ -552,6 +571,7 @@ impl App {
         page: Page,
     ) -> Result<(Vec<Person>, usize)> {
         self.get_collection(actor, cid).await?;
+        actor.require_person_read()?;
         let mut persons: Vec<Person> =
             repo::list_prefix(&*self.store, &repo::collection_pk(cid), repo::PERSON_PREFIX).await?;
         persons.sort_by(|a, b| a.time_created.total_cmp(&b.time_created));
@@ -580,6 +600,7 @@ impl App {
         pid: PersonId,
     ) -> Result<Vec<PersonImage>> {
         self.get_collection(actor, cid).await?;
+        actor.require_person_read()?;
         self.load_person_images(cid, pid).await
     }
 
@@ -616,7 +637,7 @@ impl App {
             ));
         }
         room(&person, upload.files.len())?;
-        let enrolled = self.enrol(&person, upload.files).await?;
+        let enrolled = self.enrol(&person, upload).await?;
         self.store_enrolled(actor, cid, &enrolled, Change::AddImages(pid, &enrolled))
             .await?;
         Ok(enrolled.into_iter().map(|e| e.image.image).collect())

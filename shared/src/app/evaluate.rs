@@ -86,6 +86,12 @@ pub async fn evaluate(
 ) -> Result<Vec<BestShot>> {
     let started = std::time::Instant::now();
     let mut shots = Vec::new();
+    // The request's own biometry thresholds were checked when it started.
+    let applied = match a.kind {
+        AnalysisType::Biometry => t.for_biometry(&a.params).unwrap_or(*t),
+        _ => *t,
+    };
+    let t = &applied;
     match a.kind {
         AnalysisType::Quality => run_quality(analyzer, a, media, source, t, &mut shots).await?,
         AnalysisType::Biometry => run_biometry(analyzer, a, media, source, t).await?,

@@ -10,7 +10,7 @@ use super::App;
 use super::analyzer_slot::ENGINE_WAIT;
 use super::evaluate::{BestShot, evaluate};
 use super::media::Upload;
-use crate::domain::analysis::{Analysis, AnalysisState, eligible, roll_up};
+use crate::domain::analysis::{Analysis, eligible, roll_up};
 use crate::domain::clock::now;
 use crate::domain::objects::{Folder, FolderStatus, Media, MetaData, Resolution};
 use crate::domain::{Actor, AnalysisId, FolderId};
@@ -37,20 +37,19 @@ impl App {
                 "the Instant API answers in its response; it sends no webhook",
             ));
         }
-        let kinds = self
+        let plans = self
             .check_analyses_request(actor, actor.company_id, &req)
             .await?;
-        let mut wanted = Vec::with_capacity(kinds.len());
-        for (r, kind) in req.analyses.into_iter().zip(kinds) {
-            // The media ids are made up by this request, so a client cannot name them
-            // beforehand; tags choose the media instead.
-            if r.source_media.is_some_and(|m| !m.is_empty()) {
-                return Err(Error::invalid(
-                    "source_media is not accepted by the Instant API: media ids are generated \
-                     per request; tag the media instead",
-                ));
-            }
-            wanted.push((kind, r.params.unwrap_or_default()));
+        // The media ids are made up by this request, so a client cannot name them beforehand;
+        // tags choose the media instead.
+        if plans
+            .iter()
+            .any(|p| p.source_media.as_ref().is_some_and(|m| !m.is_empty()))
+        {
+            return Err(Error::invalid(
+                "source_media is not accepted by the Instant API: media ids are generated \
+                 per request; tag the media instead",
+            ));
         }
         if upload.files.is_empty() {
             return Err(Error::invalid(
@@ -79,31 +78,10 @@ impl App {
         }
         let thresholds = self.thresholds(actor.company_id).await?;
         let group = AnalysisId::new();
-        let mut analyses = Vec::with_capacity(wanted.len());
-        for (kind, params) in wanted {
-            let mut a = Analysis {
-                analysis_id: AnalysisId::new(),
-                folder_id: folder.folder_id,
-                company_id: folder.company_id,
-                user_id: actor.user_id,
-                group_id: group,
-                kind,
-                state: AnalysisState::Processing,
-                resolution_status: Resolution::Processing,
-                source_media: Vec::new(),
-                results_media: Vec::new(),
-                results_data: MetaData::new(),
-                params,
-                error_code: None,
-                error_message: None,
-                engine: None,
-                resolution_endpoint: None,
-                meta_data: MetaData::new(),
-                technical_meta_data: MetaData::new(),
-                time_created: t,
-                time_updated: t,
-            };
-            let chosen: Vec<Media> = eligible(kind, &media).into_iter().cloned().collect();
+        let mut analyses = Vec::with_capacity(plans.len());
+        for plan in plans {
+            let mut a = plan.start(&folder, actor.user_id, group, None);
+            let chosen: Vec<Media> = eligible(a.kind, &media).into_iter().cloned().collect();
             let shots = evaluate(&*analyzer, &mut a, &chosen, &bytes, &thresholds, self).await?;
             a.time_updated = now();
             analyses.push((a, shots));

@@ -56,6 +56,19 @@ fn keyed_object(
     }
 }
 
+/// The payload's `media:tags`: a list of tags per form key.
+pub(crate) fn media_tags(
+    payload: &mut serde_json::Map<String, Value>,
+) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut tags = BTreeMap::new();
+    for (k, v) in keyed_object(payload, "media:tags")? {
+        let list: Vec<String> = serde_json::from_value(v)
+            .map_err(|_| Error::InvalidType(format!("media:tags.{k} must be a list of strings")))?;
+        tags.insert(k, list);
+    }
+    Ok(tags)
+}
+
 impl Upload {
     /// Builds an upload from its file parts and the `payload` JSON part.
     pub fn new(files: Vec<UploadFile>, payload: Option<Value>) -> Result<Self> {
@@ -64,13 +77,7 @@ impl Upload {
             Some(Value::Object(m)) => m,
             Some(_) => return Err(Error::InvalidType("payload must be a JSON object".into())),
         };
-        let mut tags = BTreeMap::new();
-        for (k, v) in keyed_object(&mut payload, "media:tags")? {
-            let list: Vec<String> = serde_json::from_value(v).map_err(|_| {
-                Error::InvalidType(format!("media:tags.{k} must be a list of strings"))
-            })?;
-            tags.insert(k, list);
-        }
+        let mut tags = media_tags(&mut payload)?;
         let mut media_meta = BTreeMap::new();
         for (k, v) in keyed_object(&mut payload, "media:meta_data")? {
             media_meta.insert(k, metadata::parse(v)?);
@@ -103,13 +110,11 @@ impl Upload {
                 "unknown payload field {k:?}"
             )));
         }
-        for k in tags.keys().chain(media_meta.keys()) {
-            if !files.iter().any(|f| &f.form_key == k) {
-                return Err(Error::invalid(format!(
-                    "payload names form field {k:?}, but no file was sent under it"
-                )));
-            }
-        }
+        // A key that carries no file is ignored, not refused: a React Native client appends the
+        // form key with no value when the user skipped that capture.
+        let sent = |k: &String| files.iter().any(|f| &f.form_key == k);
+        tags.retain(|k, _| sent(k));
+        media_meta.retain(|k, _| sent(k));
         Ok(Self {
             files,
             tags,

@@ -60,16 +60,18 @@ pub struct Adapters {
     pub webhook_dead_letters: Arc<dyn Queue>,
 }
 
-/// A page of a list response.
+/// A page of a list response (Lamb pagination).
 #[derive(Debug, Clone, Copy)]
 pub struct Page {
     pub offset: usize,
     pub limit: usize,
+    /// `total_omit=true`: the answer leaves `total_count` out.
+    pub total_omit: bool,
 }
 
 impl Page {
-    /// Largest page a client may ask for.
-    pub const MAX_LIMIT: usize = 1000;
+    /// Largest page a client may ask for; `limit=-1` ("all") is this many.
+    pub const MAX_LIMIT: usize = 5000;
 
     /// Cuts `items` to this page; returns the page and the total before cutting.
     pub fn apply<T>(self, items: Vec<T>) -> (Vec<T>, usize) {
@@ -90,6 +92,7 @@ impl Default for Page {
         Self {
             offset: 0,
             limit: 100,
+            total_omit: false,
         }
     }
 }

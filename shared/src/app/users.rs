@@ -8,7 +8,7 @@ use super::{App, Page};
 use crate::domain::clock::now;
 use crate::domain::objects::{Company, MetaData, StoredUser, User};
 use crate::domain::{Actor, CompanyId, Role, UserId};
-use crate::ports::{Condition, Range, Write};
+use crate::ports::{Condition, Range, StoreError, Write};
 use crate::{Error, Result};
 
 /// Body of `POST /api/users/`.
@@ -186,8 +186,11 @@ impl App {
                 Write::Put(repo::user_item(&stored), Condition::NotExists),
             ])
             .await
-            .map_err(|_| {
-                Error::invalid(format!("a user with email {} already exists", user.email))
+            .map_err(|e| match e {
+                StoreError::Conflict => {
+                    Error::AlreadyExists(format!("a user with email {} already exists", user.email))
+                }
+                other => other.into(),
             })?;
         Ok(user)
     }
@@ -302,8 +305,11 @@ impl App {
                 sk: META.into(),
             });
         }
-        self.store.transact(writes).await.map_err(|_| {
-            Error::invalid(format!("a user with email {} already exists", s.user.email))
+        self.store.transact(writes).await.map_err(|e| match e {
+            StoreError::Conflict => {
+                Error::AlreadyExists(format!("a user with email {} already exists", s.user.email))
+            }
+            other => other.into(),
         })?;
         if revoke {
             self.revoke_sessions(id).await?;

@@ -6,6 +6,7 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use super::Page;
 use super::collections::PersonView;
 use super::evaluate::BestShot;
 use super::folders::FolderView;
@@ -13,7 +14,7 @@ use super::instant::InstantFolder;
 use super::repo;
 use crate::domain::analysis::Analysis;
 use crate::domain::collection::PersonImage;
-use crate::domain::objects::{Folder, Media, MediaType};
+use crate::domain::objects::{Company, Folder, Media, MediaType, StoredUser};
 use crate::{App, Result};
 
 fn merge(mut base: Value, extra: Value) -> Value {
@@ -42,6 +43,10 @@ fn media_document(m: &Media, url: Option<String>) -> Value {
 /// shots), `webhook` the delivery state of its request.
 fn analysis_document(a: &Analysis, images: Vec<Vec<String>>, webhook: Option<Value>) -> Value {
     let mut v = value(a);
+    // Oz clients read the id as `analyse_id` and poll `resolution`; both spellings carry the
+    // same values.
+    v["analyse_id"] = value(&a.analysis_id);
+    v["resolution"] = value(&a.resolution_status);
     if let Some(w) = webhook {
         v["technical_meta_data"]["webhook"] = w;
     }
@@ -112,19 +117,52 @@ pub async fn person(app: &App, v: &PersonView) -> Result<Value> {
     Ok(p)
 }
 
-/// A folder, with `media` when the view holds them and `analyses` when asked for.
-pub async fn folder(app: &App, v: &FolderView, with_analyses: bool) -> Result<Value> {
+/// What a folder document holds besides the folder and the media its view holds (the
+/// `with_analyses`, `with_user`, `with_company` flags of the Oz API).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Embed {
+    pub analyses: bool,
+    pub user: bool,
+    pub company: bool,
+}
+
+impl Embed {
+    /// The folder with its analyses: what single requests and webhooks answer.
+    pub const ANALYSES: Self = Self {
+        analyses: true,
+        user: false,
+        company: false,
+    };
+}
+
+/// A folder, with `media` when the view holds them and what `embed` asks for.
+pub async fn folder(app: &App, v: &FolderView, embed: Embed) -> Result<Value> {
     let media = match &v.media {
         Some(m) => Some(media_list(app, m).await?),
         None => None,
     };
-    let analyses = if with_analyses {
+    let analyses = if embed.analyses {
         let list = repo::folder_analyses(&*app.store, v.folder.folder_id).await?;
         Some(analyses(app, &list).await?)
     } else {
         None
     };
-    Ok(folder_document(&v.folder, media, analyses))
+    let mut doc = folder_document(&v.folder, media, analyses);
+    if embed.user {
+        let u: StoredUser =
+            repo::get_meta(&*app.store, &repo::user_pk(v.folder.user_id), "user").await?;
+        doc["user"] = value(&u.user);
+    }
+    if embed.company {
+        let c: Company = repo::get_meta(
+            &*app.store,
+            &repo::company_pk(v.folder.company_id),
+            "company",
+        )
+        .await?;
+        doc["company"] = value(&c);
+    }
+    Ok(doc)
 }
 
 /// An analysis, with short-lived URLs for its output images (best shots) and, when its request
@@ -191,12 +229,28 @@ fn data_url(s: &BestShot) -> String {
     format!("data:image/jpeg;base64,{b64}")
 }
 
-/// `{"items": [...], "total": n}`.
-pub fn list(items: Vec<Value>, total: usize) -> Value {
-    json!({ "items": items, "total": total })
+/// A list answer in Lamb's pagination shape: `{"offset", "limit", "total_count", "items"}`.
+#[derive(Debug, serde::Serialize)]
+pub struct Listing {
+    pub offset: usize,
+    pub limit: usize,
+    /// Left out when the client asked `total_omit=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<usize>,
+    pub items: Vec<Value>,
+}
+
+/// The page `page` of a list of `total` items.
+pub fn list(items: Vec<Value>, page: Page, total: usize) -> Listing {
+    Listing {
+        offset: page.offset,
+        limit: page.limit,
+        total_count: (!page.total_omit).then_some(total),
+        items,
+    }
 }
 
 /// A list page of stored objects shown as they are.
-pub fn list_of<T: serde::Serialize>(items: &[T], total: usize) -> Value {
-    list(items.iter().map(value).collect(), total)
+pub fn list_of<T: serde::Serialize>(items: &[T], page: Page, total: usize) -> Listing {
+    list(items.iter().map(value).collect(), page, total)
 }

@@ -152,8 +152,8 @@ impl App {
             folder,
             media: Some(media),
         };
-        let payload = super::views::folder(self, &view, true).await?;
-        let body = serde_json::to_vec(&payload).expect("views serialise");
+        let payload = super::views::folder(self, &view, super::views::Embed::ANALYSES).await?;
+        let body = crate::json::to_vec(&payload).expect("views serialise");
         let secret = self.webhook_secret(record.company_id).await?;
         let sig = signature(secret.as_bytes(), now_secs() as u64, &body);
         let started = Instant::now();

@@ -95,13 +95,14 @@ impl Actor {
         }
     }
 
-    /// Reading collections, persons and person images (a company's blacklists). Clients use a
-    /// collection through `collection` analyses; they do not browse it.
-    pub fn require_collection_read(&self) -> Result<()> {
+    /// Reading the persons and person images of a company's blacklists. Every role may list and
+    /// read its company's collections (the Oz SDK finds a blacklist by alias before a collection
+    /// analysis); clients use the persons only through `collection` analyses, never browse them.
+    pub fn require_person_read(&self) -> Result<()> {
         match self.role {
             Role::Admin | Role::Operator | Role::ClientAdmin | Role::ClientOperator => Ok(()),
             Role::Client | Role::ClientService => Err(Error::forbidden(format!(
-                "{} cannot read collections",
+                "{} cannot read the persons of collections",
                 self.role.as_str()
             ))),
         }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::collection::CollectionTag;
 use super::objects::{FolderStatus, Media, MediaType, MetaData, Resolution};
 use super::{AnalysisId, CompanyId, FolderId, MediaId, UserId};
 
@@ -101,6 +102,9 @@ pub struct Analysis {
     /// Models, versions and thresholds used (set when the engine ran).
     pub engine: Option<Value>,
     pub resolution_endpoint: Option<String>,
+    /// The collection a COLLECTION analysis searches, as resolved when it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<CollectionTag>,
     pub meta_data: MetaData,
     /// System-owned facts: the operator's decision; in responses also the request's webhook
     /// delivery (`webhook`).
@@ -189,6 +193,38 @@ impl Thresholds {
         }
     }
 
+    /// These thresholds as a biometry analysis's `params` change them (Oz client variant):
+    /// `threshold_max` is the score at and above which the media match (SUCCESS), and
+    /// `threshold_min` the score below which they do not (DECLINED); between the two an
+    /// operator decides. Each is a number in [0, 1]; the one left out keeps its value, the
+    /// match threshold rising to `threshold_min` when only that is given.
+    pub fn for_biometry(mut self, params: &MetaData) -> Result<Self, String> {
+        let read = |key: &str| match params.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(x) if (0.0..=1.0).contains(&x) => Ok(Some(x as f32)),
+                _ => Err(format!("params.{key} must be in [0, 1], got {n}")),
+            },
+            Some(_) => Err(format!("params.{key} must be a number")),
+        };
+        let (min, max) = (read("threshold_min")?, read("threshold_max")?);
+        if let (Some(lo), Some(hi)) = (min, max)
+            && lo > hi
+        {
+            return Err(format!(
+                "params.threshold_min {lo} is above params.threshold_max {hi}"
+            ));
+        }
+        if let Some(hi) = max {
+            self.biometry = hi;
+        }
+        if let Some(lo) = min {
+            self.biometry = self.biometry.max(lo);
+            self.operator_band = (lo < self.biometry).then_some(lo);
+        }
+        Ok(self)
+    }
+
     /// The decision on the least similar pair's score.
     pub fn biometry_decision(&self, min_confidence: f32) -> Resolution {
         if min_confidence >= self.biometry {
@@ -240,6 +276,32 @@ pub fn roll_up(analyses: &[Analysis]) -> (FolderStatus, Resolution) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn biometry_params_set_the_decision_band() {
+        let t = Thresholds::default();
+        let with = |v: serde_json::Value| t.for_biometry(v.as_object().unwrap());
+        let b = with(serde_json::json!({"threshold_min": 0.5, "threshold_max": 0.9})).unwrap();
+        assert_eq!(b.biometry_decision(0.49), Resolution::Declined);
+        assert_eq!(b.biometry_decision(0.5), Resolution::OperatorRequired);
+        assert_eq!(b.biometry_decision(0.89), Resolution::OperatorRequired);
+        assert_eq!(b.biometry_decision(0.9), Resolution::Success);
+        let only_max = with(serde_json::json!({"threshold_max": 0.6})).unwrap();
+        assert_eq!((only_max.biometry, only_max.operator_band), (0.6, None));
+        let only_min = with(serde_json::json!({"threshold_min": 0.95})).unwrap();
+        assert_eq!((only_min.biometry, only_min.operator_band), (0.95, None));
+        let same = with(serde_json::json!({"threshold_min": 0.7, "threshold_max": 0.7})).unwrap();
+        assert_eq!(same.biometry_decision(0.69), Resolution::Declined);
+        assert_eq!(same.biometry_decision(0.7), Resolution::Success);
+        assert_eq!(with(serde_json::json!({})).unwrap(), t);
+        for bad in [
+            serde_json::json!({"threshold_min": 0.9, "threshold_max": 0.5}),
+            serde_json::json!({"threshold_max": 1.5}),
+            serde_json::json!({"threshold_min": "0.5"}),
+        ] {
+            assert!(with(bad.clone()).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn decisions_follow_the_thresholds() {

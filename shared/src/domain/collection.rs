@@ -39,6 +39,22 @@ pub struct Collection {
     pub time_updated: f64,
 }
 
+/// The collection an analysis searched, as its document shows it (`collection`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectionTag {
+    pub collection_id: CollectionId,
+    pub alias: String,
+}
+
+impl From<&Collection> for CollectionTag {
+    fn from(c: &Collection) -> Self {
+        Self {
+            collection_id: c.collection_id,
+            alias: c.alias.clone(),
+        }
+    }
+}
+
 /// A person of a collection.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Person {
@@ -62,6 +78,9 @@ pub struct PersonImage {
     pub collection_id: CollectionId,
     pub company_id: CompanyId,
     pub original_name: String,
+    /// The image's `media:tags` (photo tags), as enrolled.
+    #[serde(default)]
+    pub tags: Vec<String>,
     /// width, height, size, sha256 of the file and the face box the template came from.
     pub technical_meta_data: MetaData,
     pub time_created: f64,

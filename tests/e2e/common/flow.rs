@@ -34,6 +34,11 @@ pub async fn folder(
 /// Starts `types` on the folder and returns the analyses (PROCESSING).
 pub async fn start(app: &TestApp, token: &str, fid: &str, types: &[&str]) -> Vec<Value> {
     let body = json!({"analyses": types.iter().map(|t| json!({"type": t})).collect::<Vec<_>>()});
+    start_request(app, token, fid, body).await
+}
+
+/// Sends `body` to `POST /api/folders/{fid}/analyses/` and returns the analyses (PROCESSING).
+pub async fn start_request(app: &TestApp, token: &str, fid: &str, body: Value) -> Vec<Value> {
     let (s, b) = app
         .json(
             Method::POST,
@@ -69,7 +74,7 @@ pub async fn finished(app: &TestApp, token: &str, started: &[Value], t: &str) ->
         .iter()
         .find(|a| t.is_empty() || a["type"] == t)
         .unwrap();
-    wait(app, token, a["analysis_id"].as_str().unwrap()).await
+    wait(app, token, a["analyse_id"].as_str().unwrap()).await
 }
 
 /// Starts one analysis of type `t` on `folder` (its JSON) and waits for it to end.

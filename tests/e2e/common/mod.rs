@@ -328,7 +328,11 @@ pub fn assert_error(got: &(StatusCode, Value), status: u16, code: i64) {
         "error_message; body {}",
         got.1
     );
-    assert!(got.1.get("details").is_some(), "details; body {}", got.1);
+    assert!(
+        got.1.get("error_details").is_some(),
+        "error_details; body {}",
+        got.1
+    );
 }
 
 fn gradient(w: u32, h: u32) -> image::RgbImage {

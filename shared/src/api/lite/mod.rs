@@ -16,7 +16,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sha2::{Digest, Sha256};
-use tower_http::normalize_path::NormalizePath;
 
 use crate::Error;
 use crate::app::AnalyzerSlot;
@@ -97,7 +96,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(lite: Arc<Lite>) -> Router<S> {
 }
 
 /// API Lite alone (the `lite` Lambda), with the layers every function shares.
-pub fn router(lite: Arc<Lite>) -> NormalizePath<Router> {
+pub fn router(lite: Arc<Lite>) -> super::router::OzPaths<Router> {
     let max_body = lite.max_body_bytes;
     super::router::with_layers(routes(lite), max_body)
 }

@@ -1,6 +1,6 @@
 //! `/api/folders/{id}/analyses/` and `/api/analyses/{id}`.
 
-use axum::Json;
+use crate::api::json::Json;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use serde_json::Value;

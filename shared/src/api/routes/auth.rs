@@ -1,6 +1,7 @@
-//! `POST/DELETE /api/authorize/auth`, `POST /api/authorize/refresh`.
+//! `POST/DELETE /api/authorize/auth`, `POST /api/authorize/refresh`, and `GET /api/version`
+//! (what Oz on-prem health checks call before logging in).
 
-use axum::Json;
+use crate::api::json::Json;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
@@ -43,6 +44,15 @@ pub async fn refresh(
 ) -> Result<Json<TokenPair>> {
     let token = access_token(&headers)?;
     state.0.refresh(token, &body.expire_token).await.map(Json)
+}
+
+/// The versions this server speaks; no token needed.
+pub async fn version() -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "core": env!("CARGO_PKG_VERSION"),
+        "api": "6.0",
+        "service": "oz-compatible facial biometrics",
+    }))
 }
 
 pub async fn logout(state: AppState, Caller(actor): Caller) -> Result<StatusCode> {

@@ -1,6 +1,6 @@
 //! `/api/collections/`: collections, their persons and the persons' images.
 
-use axum::Json;
+use crate::api::json::Json;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -10,7 +10,7 @@ use crate::Result;
 use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
 use crate::api::multipart::MultipartUpload;
 use crate::app::collections::{NewCollection, PersonUpload};
-use crate::app::views;
+use crate::app::views::{self, Listing};
 use crate::domain::collection::Collection;
 use crate::domain::{CollectionId, PersonId, PersonImageId};
 
@@ -29,12 +29,13 @@ pub async fn create(
     ))
 }
 
-pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Value>> {
+pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Listing>> {
+    let page = q.page()?;
     let (items, total) = state
         .0
-        .list_collections(&a, q.parse("company_id")?, q.page()?)
+        .list_collections(&a, q.parse("company_id")?, q.get("alias"), page)
         .await?;
-    Ok(Json(views::list_of(&items, total)))
+    Ok(Json(views::list_of(&items, page, total)))
 }
 
 pub async fn get(
@@ -77,10 +78,11 @@ pub async fn list_persons(
     Caller(a): Caller,
     Path(cid): Path<String>,
     q: QueryPairs,
-) -> Result<Json<Value>> {
+) -> Result<Json<Listing>> {
     let cid = path_id(&cid, "collection")?;
-    let (items, total) = state.0.list_persons(&a, cid, q.page()?).await?;
-    Ok(Json(views::list_of(&items, total)))
+    let page = q.page()?;
+    let (items, total) = state.0.list_persons(&a, cid, page).await?;
+    Ok(Json(views::list_of(&items, page, total)))
 }
 
 pub async fn get_person(
@@ -108,12 +110,14 @@ pub async fn list_images(
     Caller(a): Caller,
     Path((cid, pid)): Path<(String, String)>,
     q: QueryPairs,
-) -> Result<Json<Value>> {
+) -> Result<Json<Listing>> {
     let (cid, pid) = ids(&cid, &pid)?;
     state.0.get_person(&a, cid, pid).await?;
-    let (page, total) = q.page()?.apply(state.0.person_images(&a, cid, pid).await?);
+    let page = q.page()?;
+    let (images, total) = page.apply(state.0.person_images(&a, cid, pid).await?);
     Ok(Json(views::list(
-        views::person_images(&state.0, &page).await?,
+        views::person_images(&state.0, &images).await?,
+        page,
         total,
     )))
 }

@@ -1,6 +1,6 @@
 //! `/api/companies/`.
 
-use axum::Json;
+use crate::api::json::Json;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -9,7 +9,7 @@ use super::AppState;
 use crate::Result;
 use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
 use crate::app::companies::{CompanyPatch, NewCompany};
-use crate::app::views;
+use crate::app::views::{self, Listing};
 use crate::domain::objects::Company;
 
 pub async fn create(
@@ -23,12 +23,13 @@ pub async fn create(
     ))
 }
 
-pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Value>> {
+pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Listing>> {
+    let page = q.page()?;
     let (items, total) = state
         .0
-        .list_companies(&a, q.get("search_text"), q.page()?)
+        .list_companies(&a, q.get("search_text"), page)
         .await?;
-    Ok(Json(views::list_of(&items, total)))
+    Ok(Json(views::list_of(&items, page, total)))
 }
 
 pub async fn get(

@@ -1,6 +1,6 @@
 //! `/api/folders/`.
 
-use axum::Json;
+use crate::api::json::Json;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -10,7 +10,7 @@ use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
 use crate::api::multipart::MultipartUpload;
 use crate::app::folders::FolderFilter;
 use crate::app::uploads::{UploadsBody, upload_view};
-use crate::app::views;
+use crate::app::views::{self, Embed, Listing};
 use crate::{Error, Result};
 
 /// `POST /api/folders/`. With `payload.analyses` (single request) the analyses start at once and
@@ -31,7 +31,7 @@ pub async fn create(
     let Some(req) = analyses else {
         return Ok((
             StatusCode::CREATED,
-            Json(views::folder(app, &view, false).await?),
+            Json(views::folder(app, &view, Embed::default()).await?),
         ));
     };
     let id = view.folder.folder_id;
@@ -46,7 +46,10 @@ pub async fn create(
     } else {
         StatusCode::ACCEPTED
     };
-    Ok((status, Json(views::folder(app, &view, true).await?)))
+    Ok((
+        status,
+        Json(views::folder(app, &view, Embed::ANALYSES).await?),
+    ))
 }
 
 pub async fn add_media(
@@ -59,6 +62,11 @@ pub async fn add_media(
         return Err(Error::NotRealized(
             "payload.analyses on added media: start them with POST /api/folders/{id}/analyses/"
                 .into(),
+        ));
+    }
+    if up.files.is_empty() {
+        return Err(Error::InvalidStructure(
+            "send at least one media file (a multipart part with bytes)".into(),
         ));
     }
     let media = state.0.add_media(&a, path_id(&id, "folder")?, up).await?;
@@ -91,8 +99,8 @@ fn filter(q: &QueryPairs) -> Result<FolderFilter> {
     Ok(FolderFilter {
         page: q.page()?,
         newest_first,
-        time_min: q.parse("time_created.min")?,
-        time_max: q.parse("time_created.max")?,
+        time_min: q.time("time_created.min")?,
+        time_max: q.time("time_created.max")?,
         meta,
         resolution_status: q
             .get("resolution_status")
@@ -102,18 +110,27 @@ fn filter(q: &QueryPairs) -> Result<FolderFilter> {
     })
 }
 
-pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Value>> {
+/// The `with_analyses`, `with_user` and `with_company` flags.
+fn embed(q: &QueryPairs) -> Result<Embed> {
+    Ok(Embed {
+        analyses: q.flag("with_analyses", false)?,
+        user: q.flag("with_user", false)?,
+        company: q.flag("with_company", false)?,
+    })
+}
+
+pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Listing>> {
     let f = filter(&q)?;
-    let with_analyses = q.flag("with_analyses", false)?;
+    let embed = embed(&q)?;
     let (views_, total) = state
         .0
         .list_folders(&a, &f, q.flag("with_media", false)?)
         .await?;
     let mut items = Vec::with_capacity(views_.len());
     for v in &views_ {
-        items.push(views::folder(&state.0, v, with_analyses).await?);
+        items.push(views::folder(&state.0, v, embed).await?);
     }
-    Ok(Json(views::list(items, total)))
+    Ok(Json(views::list(items, f.page, total)))
 }
 
 pub async fn get(
@@ -126,9 +143,7 @@ pub async fn get(
         .0
         .folder_view(&a, path_id(&id, "folder")?, q.flag("with_media", true)?)
         .await?;
-    Ok(Json(
-        views::folder(&state.0, &view, q.flag("with_analyses", false)?).await?,
-    ))
+    Ok(Json(views::folder(&state.0, &view, embed(&q)?).await?))
 }
 
 pub async fn delete(

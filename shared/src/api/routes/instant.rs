@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::Json;
+use crate::api::json::Json;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! `/api/media/{id}`.
 
-use axum::Json;
+use crate::api::json::Json;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};

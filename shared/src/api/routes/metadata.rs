@@ -1,6 +1,6 @@
 //! `GET/POST/PATCH/DELETE /api/{users,folders,media,analyses,collections}/{id}/meta_data`.
 
-use axum::Json;
+use crate::api::json::Json;
 use axum::extract::Path;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};

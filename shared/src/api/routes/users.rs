@@ -1,15 +1,14 @@
 //! `/api/users/`.
 
-use axum::Json;
+use crate::api::json::Json;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use serde_json::Value;
 
 use super::AppState;
 use crate::Result;
 use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
 use crate::app::users::{NewUser, UserPatch};
-use crate::app::views;
+use crate::app::views::{self, Listing};
 use crate::domain::objects::User;
 
 pub async fn create(
@@ -20,10 +19,11 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(state.0.create_user(&a, b).await?)))
 }
 
-pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Value>> {
+pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Listing>> {
     let company = q.parse("company_id")?;
-    let (items, total) = state.0.list_users(&a, company, q.page()?).await?;
-    Ok(Json(views::list_of(&items, total)))
+    let page = q.page()?;
+    let (items, total) = state.0.list_users(&a, company, page).await?;
+    Ok(Json(views::list_of(&items, page, total)))
 }
 
 pub async fn get(state: AppState, Caller(a): Caller, Path(id): Path<String>) -> Result<Json<User>> {
