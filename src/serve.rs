@@ -3,11 +3,17 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
 use shared::api::{Function, router};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tower::ServiceExt as _;
 
 /// Logs as JSON when `OZ_LOG_JSON` is true (`1`, `true`, `yes`), else human-readable; level
 /// from `RUST_LOG` (default info).
@@ -61,7 +67,11 @@ fn start_workers(app: Arc<shared::App>) {
     });
 }
 
-/// Serves `app` on `listener` until SIGINT/SIGTERM.
+/// Serves `app` on `listener` until SIGINT/SIGTERM, then lets open requests finish.
+///
+/// Its own accept loop rather than `axum::serve`, for what a server facing clients directly
+/// needs: request headers must arrive within `read_timeout` (else the connection is closed), a
+/// body that pauses longer is answered 408, and the peer address reaches login throttling.
 pub async fn serve_app(
     listener: TcpListener,
     app: Arc<shared::App>,
@@ -69,18 +79,53 @@ pub async fn serve_app(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let storage = app.config.storage;
+    let read_timeout = app.config.read_timeout;
     let service = router(app, &Function::ALL);
+    let mut connections = auto::Builder::new(TokioExecutor::new());
+    connections
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(read_timeout);
+    let graceful = GracefulShutdown::new();
     tracing::info!(%addr, ?storage, "Oz API listening; log in with POST /api/authorize/auth");
     if let Some(tx) = ready {
         let _ = tx.send(addr);
     }
-    axum::serve(
-        listener,
-        axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("serving")?;
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors, mostly: wait for connections to close.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        let handle = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let req = shared::api::extract::from_connection(req, peer.ip(), read_timeout);
+            service.clone().oneshot(req)
+        });
+        let conn = connections.serve_connection_with_upgrades(TokioIo::new(stream), handle);
+        let conn = graceful.watch(conn.into_owned());
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still open 30 s after the shutdown signal; leaving them");
+    }
     tracing::info!("shut down cleanly");
     Ok(())
 }

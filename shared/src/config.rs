@@ -69,6 +69,29 @@ pub struct Config {
     /// `OZ_LITE_API_KEY`: the key API Lite callers send in `X-Api-Key`. Required by the `lite`
     /// Lambda; optional on the local server (unset: API Lite is open, as Oz's own Lite is).
     pub lite_api_key: Option<SecretString>,
+    /// Wrong-password throttling and the client address it counts by.
+    pub login: LoginThrottle,
+    /// `OZ_READ_TIMEOUT` (seconds, default 15): the local server closes a connection whose
+    /// request headers take longer, and answers 408 to a body that pauses longer.
+    pub read_timeout: Duration,
+}
+
+/// How wrong passwords are throttled: counted per account and per client address over a window;
+/// at the limit, logins are refused with Oz code 101 (HTTP 429, `Retry-After`) until the window
+/// that began with the first failure ends.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginThrottle {
+    /// `OZ_LOGIN_MAX_FAILURES` (default 5): wrong passwords for one account within the window.
+    pub max_account_failures: u32,
+    /// `OZ_LOGIN_MAX_FAILURES_PER_ADDRESS` (default 20): wrong logins from one client address
+    /// within the window, over every account (guessing many accounts at once).
+    pub max_address_failures: u32,
+    /// `OZ_LOGIN_WINDOW` (seconds, default 900): the counting window, and so the longest lockout.
+    pub window: Duration,
+    /// `OZ_TRUST_FORWARDED_FOR` (default false; true in `template.yaml`): take the client
+    /// address from the last `X-Forwarded-For` entry, which API Gateway appends. Off for the
+    /// local server, whose clients could write the header themselves.
+    pub trust_forwarded_for: bool,
 }
 
 /// Webhook delivery settings.
@@ -277,6 +300,13 @@ impl Config {
             },
             single_request_wait: secs("OZ_SINGLE_REQUEST_WAIT", 20)?,
             lite_api_key: opt("OZ_LITE_API_KEY").map(SecretString),
+            login: LoginThrottle {
+                max_account_failures: var("OZ_LOGIN_MAX_FAILURES", 5)?.max(1),
+                max_address_failures: var("OZ_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)?.max(1),
+                window: secs("OZ_LOGIN_WINDOW", 900)?,
+                trust_forwarded_for: flag("OZ_TRUST_FORWARDED_FOR", false)?,
+            },
+            read_timeout: secs("OZ_READ_TIMEOUT", 15)?.max(Duration::from_secs(1)),
         })
     }
 }

@@ -34,6 +34,13 @@ pub enum Error {
     /// The user is deactivated (Oz code 211).
     #[error("user is deactivated")]
     UserBlocked,
+    /// Too many wrong logins for the account or from the client address (Oz code 101, HTTP
+    /// 429); the client may try again after this many seconds (`Retry-After`).
+    #[error("too many failed logins; try again in {0} s")]
+    Throttled(u64),
+    /// The request body stopped arriving before it was complete (Oz code 3, HTTP 408; **ours**).
+    #[error("{0}")]
+    BodyTimeout(String),
     /// The caller is known but its role may not do this (Oz code 9).
     #[error("{0}")]
     Forbidden(String),
@@ -53,6 +60,10 @@ pub enum Error {
     /// (Oz code 11, HTTP 503; **ours**).
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The metadata store failed or could not be reached (Oz code 12, HTTP 503 so clients and
+    /// proxies retry; **ours**: Oz answers 500); the cause chain is logged, not returned.
+    #[error("the data store is unavailable; retry later")]
+    Storage(anyhow::Error),
     /// A bug or an unforeseen failure (Oz code 0); the cause chain is logged, not returned.
     #[error("internal error")]
     Unexpected(#[from] anyhow::Error),
@@ -76,7 +87,7 @@ impl From<crate::ports::StoreError> for Error {
             crate::ports::StoreError::Conflict => {
                 Self::InvalidValue("the object was changed concurrently; retry".into())
             }
-            crate::ports::StoreError::Backend(e) => Self::Unexpected(e),
+            crate::ports::StoreError::Backend(e) => Self::Storage(e),
         }
     }
 }

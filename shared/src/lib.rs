@@ -15,6 +15,8 @@ pub mod json;
 mod layering;
 pub mod local;
 pub mod ports;
+#[cfg(test)]
+mod properties;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod wiring;

@@ -179,6 +179,11 @@ impl Moto {
         local_sdk_config(&self.url, "testing", "testing").await
     }
 
+    /// SDK configuration for this server reached at `url` instead: a proxy in front of it.
+    pub async fn sdk_config_via(&self, url: &str) -> SdkConfig {
+        local_sdk_config(url, "testing", "testing").await
+    }
+
     /// Resource names unique to `tag` (any string; hashed), created on first connect.
     pub fn resources(&self, tag: &str) -> AwsResources {
         let h = short_hash(tag);

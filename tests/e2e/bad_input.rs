@@ -1264,6 +1264,8 @@ async fn bad_query_parameters() {
         "with_media=maybe",
         "with_analyses=2",
         "time_created.min=yesterday",
+        "time_created.max=NaN",
+        "time_created.min=inf",
         "meta_data=case",
         "company_id=acme",
     ] {

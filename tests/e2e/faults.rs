@@ -277,3 +277,89 @@ impl Drop for Killed {
         let _ = self.0.wait();
     }
 }
+
+/// Asks for a `quality` analysis of the folder's photo; the answer as it came.
+async fn try_start(app: &TestApp, token: &str, fid: &str) -> (reqwest::StatusCode, Value) {
+    app.json(
+        Method::POST,
+        &format!("/api/folders/{fid}/analyses/"),
+        token,
+        Some(json!({"analyses": [{"type": "quality"}]})),
+    )
+    .await
+}
+
+/// The storage peer (moto, behind a proxy the test controls) goes away mid-run, comes back slow,
+/// then well: analyses started before, while slow and after all end, each exactly once; while
+/// it is away the API answers 503 with Oz code 12 (retry) — never 401, never a lost write.
+#[tokio::test]
+async fn a_storage_outage_loses_nothing() {
+    if storage() != shared::config::Storage::Aws {
+        // The embedded store has no peer to lose.
+        return;
+    }
+    let proxy = proxy::Proxy::start(&shared::testing::moto().url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path().to_path_buf());
+    c.analysis_retry_delay = Duration::from_secs(1);
+    c.analysis_visibility = Duration::from_secs(3);
+    let mut app = spawn_via(c, Some(&proxy.url)).await;
+    app._dir = Some(dir);
+    app.start_workers();
+    let token = app.admin_token().await;
+    let mut folders = Vec::new();
+    for _ in 0..3 {
+        let f = app.folder_with_photo(&token).await;
+        folders.push(f["folder_id"].as_str().unwrap().to_string());
+    }
+    let mut started = Vec::new();
+    // Before: queued, and the worker busy with them when the peer goes.
+    for fid in &folders {
+        let (s, b) = try_start(&app, &token, fid).await;
+        assert_eq!(s, 201, "{b}");
+        started.push(b[0]["analyse_id"].as_str().unwrap().to_string());
+    }
+    proxy.set_down(true);
+    let during = app.json(Method::GET, "/api/folders/", &token, None).await;
+    assert_error(&during, 503, 12);
+    let refused = try_start(&app, &token, &folders[0]).await;
+    assert_error(&refused, 503, 12);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Back, but every new connection waits 1 s.
+    proxy.set_down(false);
+    proxy.set_delay(Duration::from_secs(1));
+    let (s, b) = try_start(&app, &token, &folders[1]).await;
+    assert_eq!(s, 201, "{b}");
+    started.push(b[0]["analyse_id"].as_str().unwrap().to_string());
+    proxy.set_delay(Duration::ZERO);
+    let (s, b) = try_start(&app, &token, &folders[2]).await;
+    assert_eq!(s, 201, "{b}");
+    started.push(b[0]["analyse_id"].as_str().unwrap().to_string());
+
+    for id in &started {
+        let a = wait(&app, &token, id).await;
+        assert_eq!(a["state"], "FINISHED", "{a}");
+    }
+    assert!(proxy.dropped() > 0, "the outage cut connections");
+    // Exactly once: each folder holds the analyses accepted for it and no other.
+    let mut listed = Vec::new();
+    for fid in &folders {
+        let (s, list) = app
+            .json(
+                Method::GET,
+                &format!("/api/folders/{fid}/analyses/"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(s, 200, "{list}");
+        for a in list.as_array().unwrap() {
+            assert_eq!(a["state"], "FINISHED", "{a}");
+            listed.push(a["analyse_id"].as_str().unwrap().to_string());
+        }
+    }
+    listed.sort();
+    let mut want = started.clone();
+    want.sort();
+    assert_eq!(listed, want);
+}

@@ -69,6 +69,7 @@ async fn every_event_runs_through_its_handler() {
     let app = common::build_app(
         common::config(dir.path().to_path_buf()),
         "https://api.example.com".into(),
+        None,
     )
     .await;
     // The instant and lite functions load the engine at init.

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod abuse;
 mod analyses;
 mod api_flow;
 mod bad_input;

@@ -183,6 +183,44 @@ async fn webhook_is_signed_retried_after_a_500_and_sent_once() {
 }
 
 #[tokio::test]
+async fn a_receiver_that_hangs_is_cut_at_the_timeout_and_retried() {
+    let app = spawn_app_with(|c| {
+        c.webhooks.timeout = Duration::from_secs(1);
+        c.webhooks.retry_base = Duration::from_secs(1);
+        c.webhooks.retry_max = Duration::from_secs(1);
+    })
+    .await;
+    app.start_workers();
+    let (_, _, client, f) = app.acme_client_folder().await;
+    let (hook, got) = receiver(vec![HANG, 200]).await;
+    let fid = f["folder_id"].as_str().unwrap();
+    let started = start_with_hook(&app, &client, fid, &["quality"], &hook).await;
+    let id = started[0]["analyse_id"].as_str().unwrap();
+    let mut state = Value::Null;
+    for _ in 0..600 {
+        let (_, a) = app
+            .json(Method::GET, &format!("/api/analyses/{id}"), &client, None)
+            .await;
+        state = a["technical_meta_data"]["webhook"].clone();
+        if state["state"] == "DELIVERED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state["state"], "DELIVERED", "{state}");
+    let attempts = state["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "{state}");
+    // The hung attempt is recorded as such, with no status; the retry got its 200.
+    assert!(attempts[0]["status_code"].is_null(), "{state}");
+    assert!(
+        attempts[0]["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{state}"
+    );
+    assert_eq!(attempts[1]["status_code"], 200, "{state}");
+    assert_eq!(got.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
 async fn a_failing_receiver_ends_in_the_dead_letter_queue() {
     let app = fast_retry_app().await;
     app.start_workers();

@@ -18,6 +18,8 @@ mod guard;
 mod info;
 mod jpeg;
 mod mp4;
+#[cfg(test)]
+mod properties;
 // The H.264 writer: feature `encoder` (`testing` implies it), off in the product.
 #[cfg(any(test, feature = "encoder"))]
 pub mod mp4_writer;

@@ -15,6 +15,7 @@ use image::RgbImage;
 
 use crate::error::{corrupt, too_large};
 use crate::mp4::avc::{self, AvcConfig};
+use crate::mp4::budget::Budgeted;
 use crate::mp4::quantiser::QuantiserMeter;
 use crate::mp4::scan::{self, fourcc};
 use crate::mp4::sps;
@@ -104,8 +105,8 @@ fn plan<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Plan<'a>, DecodeError> {
     let rotation_deg = scan::rotation_deg(&v.matrix);
     let track_id = v.track_id;
 
-    let mp4 =
-        Mp4::read_bytes(bytes).map_err(|e| corrupt(format!("MP4 container is corrupt: {e}")))?;
+    let mp4 = Mp4::read(Budgeted::new(bytes), bytes.len() as u64)
+        .map_err(|e| corrupt(format!("MP4 container is corrupt: {e}")))?;
     let track = mp4
         .tracks()
         .get(&track_id)

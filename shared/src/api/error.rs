@@ -15,6 +15,7 @@ impl Error {
     pub fn code_and_status(&self) -> (u16, StatusCode) {
         match self {
             Error::Unexpected(_) => (0, StatusCode::INTERNAL_SERVER_ERROR),
+            Error::Storage(_) => (12, StatusCode::SERVICE_UNAVAILABLE),
             Error::NotRealized(_) => (2, StatusCode::NOT_IMPLEMENTED),
             Error::InvalidStructure(_) => (3, StatusCode::BAD_REQUEST),
             Error::InvalidValue(_) => (4, StatusCode::BAD_REQUEST),
@@ -26,6 +27,8 @@ impl Error {
             Error::AuthExpired => (8, StatusCode::UNAUTHORIZED),
             Error::WrongCredentials => (15, StatusCode::UNAUTHORIZED),
             Error::UserBlocked => (211, StatusCode::FORBIDDEN),
+            Error::Throttled(_) => (101, StatusCode::TOO_MANY_REQUESTS),
+            Error::BodyTimeout(_) => (3, StatusCode::REQUEST_TIMEOUT),
             Error::Forbidden(_) => (9, StatusCode::FORBIDDEN),
             Error::NotFound(_) => (10, StatusCode::NOT_FOUND),
             Error::AlreadyExists(_) => (13, StatusCode::BAD_REQUEST),
@@ -58,11 +61,18 @@ impl IntoResponse for Error {
         let (code, status) = self.code_and_status();
         match &self {
             Error::Unexpected(e) => tracing::error!(error = format!("{e:#}"), "unexpected error"),
+            Error::Storage(e) => tracing::error!(error = format!("{e:#}"), "data store failed"),
             Error::External(e) => tracing::error!(error = %e, "external service failed"),
             Error::Unavailable(e) => tracing::warn!(error = %e, "service unavailable"),
             _ => tracing::debug!(code, error = %self, "request refused"),
         }
-        error_response(code, status, self.to_string())
+        let mut response = error_response(code, status, self.to_string());
+        if let Error::Throttled(secs) = self {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

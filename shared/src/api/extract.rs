@@ -1,13 +1,16 @@
 //! Request extractors that answer in the Oz error format: the authenticated caller, bounded JSON
 //! bodies, query strings and path ids.
 
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
+use tower_http::timeout::{TimeoutBody, TimeoutError};
 
 use crate::app::Page;
 use crate::domain::Actor;
@@ -55,6 +58,51 @@ impl FromRequestParts<Arc<App>> for Caller {
     }
 }
 
+/// The socket peer of a request to the local server, put there by [`from_connection`].
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub IpAddr);
+
+/// Turns a request as the local server's connection reads it into a routed request: the body
+/// becomes an error (answered 408 by the body readers) when it pauses longer than `idle`, and
+/// the peer address is attached for [`ClientAddr`].
+pub fn from_connection<B>(req: http::Request<B>, peer: IpAddr, idle: Duration) -> Request
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let mut req = req.map(|b| axum::body::Body::new(TimeoutBody::new(idle, b)));
+    req.extensions_mut().insert(PeerAddr(peer));
+    req
+}
+
+/// True if reading a body failed because it stopped arriving (see [`from_connection`]).
+pub fn is_body_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(e), |e| e.source()).any(|e| e.is::<TimeoutError>())
+}
+
+/// The address of the client: the last `X-Forwarded-For` entry when the configuration trusts
+/// it (API Gateway appends the caller's address there), else the socket peer; `None` when
+/// neither is known (a Lambda behind a gateway that was not trusted).
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl FromRequestParts<Arc<App>> for ClientAddr {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self> {
+        let forwarded = app
+            .config
+            .login
+            .trust_forwarded_for
+            .then(|| parts.headers.get_all("x-forwarded-for").iter().next_back())
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        let peer = parts.extensions.get::<PeerAddr>().map(|p| p.0);
+        Ok(Self(forwarded.or(peer)))
+    }
+}
+
 /// Maps a serde_json error to the Oz code that fits what was wrong.
 pub fn json_error(e: serde_json::Error) -> Error {
     use serde_json::error::Category;
@@ -82,6 +130,9 @@ pub async fn read_bounded(body: axum::body::Body, limit: usize) -> Result<bytes:
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Error::TooLarge(format!(
             "body is larger than {limit} bytes"
         ))),
+        Err(e) if is_body_timeout(e.as_ref()) => Err(Error::BodyTimeout(
+            "the request body stopped arriving before it was complete".into(),
+        )),
         Err(e) => Err(Error::InvalidStructure(format!("could not read body: {e}"))),
     }
 }
@@ -174,9 +225,12 @@ impl QueryPairs {
     /// Time filter `key` in Unix seconds; a value above 10^11 is milliseconds (public Oz clients
     /// send JavaScript's `Date.now()`).
     pub fn time(&self, key: &str) -> Result<Option<f64>> {
-        Ok(self
-            .parse::<f64>(key)?
-            .map(|t| if t > 1e11 { t / 1000.0 } else { t }))
+        match self.parse::<f64>(key)? {
+            Some(t) if !t.is_finite() => Err(Error::invalid(format!(
+                "query parameter {key}={t} is not a time"
+            ))),
+            t => Ok(t.map(|t| if t > 1e11 { t / 1000.0 } else { t })),
+        }
     }
 }
 

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, Multipart, Request};
 use bytes::BytesMut;
 
-use super::extract::{json_error, read_bounded};
+use super::extract::{is_body_timeout, json_error, read_bounded};
 use crate::app::media::{Upload, UploadFile};
+use crate::config::InputLimits;
 use crate::{App, Error, Result};
 
 /// A parsed multipart upload: folder media ([`Upload`]) unless another shape is named.
@@ -35,7 +36,9 @@ impl FromParts for crate::app::collections::PersonUpload {
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
-    if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
+    if is_body_timeout(&e) {
+        Error::BodyTimeout("the request body stopped arriving before it was complete".into())
+    } else if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
         Error::TooLarge(format!("request body too large: {}", e.body_text()))
     } else {
         Error::InvalidStructure(format!("malformed multipart body: {}", e.body_text()))
@@ -46,87 +49,95 @@ impl<T: FromParts> FromRequest<Arc<App>> for MultipartUpload<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self> {
-        let limits = app.config.limits;
-        let multipart = req
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("multipart/")
-            });
-        if !multipart {
-            let bytes = read_bounded(req.into_body(), limits.max_json_bytes).await?;
-            let payload = if bytes.iter().all(u8::is_ascii_whitespace) {
-                None
-            } else {
-                Some(serde_json::from_slice(&bytes).map_err(json_error)?)
-            };
-            return T::from_parts(Vec::new(), payload).map(MultipartUpload);
-        }
-        let mut mp = Multipart::from_request(req, app).await.map_err(|e| {
-            Error::InvalidStructure(format!(
-                "expected a multipart/form-data body with a `payload` part: {}",
-                e.body_text()
-            ))
-        })?;
-        let mut files = Vec::new();
-        let mut payload = None;
-        while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
-            let key = field.name().unwrap_or_default().to_string();
-            let is_payload = key == "payload";
-            let limit = if is_payload {
-                limits.max_json_bytes
-            } else {
-                limits.max_file_bytes
-            };
-            if key.is_empty() || key.len() > 128 {
-                return Err(Error::InvalidStructure(
-                    "every multipart part needs a form name of 1 to 128 bytes".into(),
-                ));
-            }
-            let file_name = field.file_name().unwrap_or_default().to_string();
-            let mut buf = BytesMut::new();
-            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                if buf.len() + chunk.len() > limit {
-                    let what = if is_payload {
-                        "payload part".to_string()
-                    } else {
-                        format!("file {file_name:?}")
-                    };
-                    return Err(Error::TooLarge(format!(
-                        "{what} is larger than {limit} bytes"
-                    )));
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            if is_payload {
-                if payload.is_some() {
-                    return Err(Error::InvalidStructure(
-                        "more than one `payload` part".into(),
-                    ));
-                }
-                payload = Some(serde_json::from_slice(&buf).map_err(json_error)?);
-            } else if !buf.is_empty() {
-                if files.len() == limits.max_files {
-                    return Err(Error::TooLarge(format!(
-                        "at most {} files per request",
-                        limits.max_files
-                    )));
-                }
-                if files.iter().any(|f: &UploadFile| f.form_key == key) {
-                    return Err(Error::InvalidStructure(format!(
-                        "two files under the form key {key:?}"
-                    )));
-                }
-                files.push(UploadFile {
-                    form_key: key,
-                    file_name,
-                    bytes: buf.freeze(),
-                });
-            }
-        }
+        let (files, payload) = read_parts(req, &app.config.limits).await?;
         T::from_parts(files, payload).map(MultipartUpload)
     }
+}
+
+/// Reads an upload body into its files and `payload`, each part within its bound.
+pub async fn read_parts(
+    req: Request,
+    limits: &InputLimits,
+) -> Result<(Vec<UploadFile>, Option<serde_json::Value>)> {
+    let multipart = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
+    if !multipart {
+        let bytes = read_bounded(req.into_body(), limits.max_json_bytes).await?;
+        let payload = if bytes.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(serde_json::from_slice(&bytes).map_err(json_error)?)
+        };
+        return Ok((Vec::new(), payload));
+    }
+    let mut mp = Multipart::from_request(req, &()).await.map_err(|e| {
+        Error::InvalidStructure(format!(
+            "expected a multipart/form-data body with a `payload` part: {}",
+            e.body_text()
+        ))
+    })?;
+    let mut files = Vec::new();
+    let mut payload = None;
+    while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
+        let key = field.name().unwrap_or_default().to_string();
+        let is_payload = key == "payload";
+        let limit = if is_payload {
+            limits.max_json_bytes
+        } else {
+            limits.max_file_bytes
+        };
+        if key.is_empty() || key.len() > 128 {
+            return Err(Error::InvalidStructure(
+                "every multipart part needs a form name of 1 to 128 bytes".into(),
+            ));
+        }
+        let file_name = field.file_name().unwrap_or_default().to_string();
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if buf.len() + chunk.len() > limit {
+                let what = if is_payload {
+                    "payload part".to_string()
+                } else {
+                    format!("file {file_name:?}")
+                };
+                return Err(Error::TooLarge(format!(
+                    "{what} is larger than {limit} bytes"
+                )));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        if is_payload {
+            if payload.is_some() {
+                return Err(Error::InvalidStructure(
+                    "more than one `payload` part".into(),
+                ));
+            }
+            payload = Some(serde_json::from_slice(&buf).map_err(json_error)?);
+        } else if !buf.is_empty() {
+            if files.len() == limits.max_files {
+                return Err(Error::TooLarge(format!(
+                    "at most {} files per request",
+                    limits.max_files
+                )));
+            }
+            if files.iter().any(|f: &UploadFile| f.form_key == key) {
+                return Err(Error::InvalidStructure(format!(
+                    "two files under the form key {key:?}"
+                )));
+            }
+            files.push(UploadFile {
+                form_key: key,
+                file_name,
+                bytes: buf.freeze(),
+            });
+        }
+    }
+    Ok((files, payload))
 }

@@ -60,7 +60,7 @@ impl Tokens {
         }
     }
 
-    fn issue(&self, s: &Session) -> Result<String> {
+    pub(crate) fn issue(&self, s: &Session) -> Result<String> {
         let now = now_secs();
         let claims = Claims {
             sub: s.user_id,
@@ -132,16 +132,36 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 impl App {
-    /// Finds the user behind an email and password and opens a session.
-    pub async fn login(&self, email: &str, password: &str) -> Result<TokenPair> {
+    /// Finds the user behind an email and password and opens a session. Wrong passwords are
+    /// counted per account and per `client` address (see [`super::login_throttle`]).
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<TokenPair> {
+        self.check_login_throttle(email, client).await?;
+        let result = self.check_password(email, password).await;
+        match &result {
+            Err(Error::WrongCredentials) => self.record_login_failure(email, client).await?,
+            Ok(_) => self.clear_login_failures(email).await?,
+            Err(_) => {}
+        }
+        self.open_session(result?, None).await
+    }
+
+    /// The active user behind `email` if `password` is theirs.
+    async fn check_password(&self, email: &str, password: &str) -> Result<User> {
         let bad = || Error::WrongCredentials;
         let user = match self.store.get(&repo::email_pk(email), META).await? {
             Some(claim) => {
                 let id: UserId =
                     serde_json::from_value(claim.body["user_id"].clone()).map_err(|_| bad())?;
-                repo::get_meta::<StoredUser>(&*self.store, &repo::user_pk(id), "user")
-                    .await
-                    .ok()
+                match repo::get_meta::<StoredUser>(&*self.store, &repo::user_pk(id), "user").await {
+                    Ok(u) => Some(u),
+                    Err(Error::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                }
             }
             None => None,
         };
@@ -156,7 +176,7 @@ impl App {
         if !user.user.is_active {
             return Err(Error::UserBlocked);
         }
-        self.open_session(user.user, None).await
+        Ok(user.user)
     }
 
     async fn open_session(&self, user: User, replaces: Option<SessionId>) -> Result<TokenPair> {
@@ -192,17 +212,25 @@ impl App {
         })
     }
 
+    // A missing session or user means the token is dead; a store that cannot answer does not
+    // (the client should retry, not log in again), so only `NotFound` becomes `AuthInvalid`.
     async fn session(&self, id: SessionId) -> Result<Session> {
         repo::get_meta(&*self.store, &repo::session_pk(id), "session")
             .await
-            .map_err(|_| Error::AuthInvalid("session is closed".into()))
+            .map_err(|e| match e {
+                Error::NotFound(_) => Error::AuthInvalid("session is closed".into()),
+                other => other,
+            })
     }
 
     /// The session's user, if it still exists and is active.
     async fn active_user(&self, id: UserId) -> Result<StoredUser> {
         let user: StoredUser = repo::get_meta(&*self.store, &repo::user_pk(id), "user")
             .await
-            .map_err(|_| Error::AuthInvalid("user no longer exists".into()))?;
+            .map_err(|e| match e {
+                Error::NotFound(_) => Error::AuthInvalid("user no longer exists".into()),
+                other => other,
+            })?;
         if !user.user.is_active {
             return Err(Error::UserBlocked);
         }

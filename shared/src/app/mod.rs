@@ -10,6 +10,7 @@ pub mod companies;
 pub mod evaluate;
 pub mod folders;
 pub mod instant;
+pub mod login_throttle;
 pub mod media;
 pub mod metadata;
 pub mod repo;

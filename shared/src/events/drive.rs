@@ -8,7 +8,8 @@ use super::{Consumer, Message, Outcome};
 
 /// Runs `consumer` on message `m` in a task of its own: a panic becomes
 /// [`Consumer::after_panic`], the delivery's visibility is renewed every third of
-/// [`Consumer::lease`] while it runs (so a worker that dies mid-job loses it for one lease only),
+/// [`Consumer::lease`] from its start while it runs (so a worker that dies mid-job holds it for
+/// one lease only),
 /// and a [`Outcome::Retry`] delay becomes the message's visibility. Deleting a
 /// [`Outcome::Done`] message is the driver's part.
 pub async fn deliver<C: Consumer>(consumer: &Arc<C>, m: Message) -> Outcome {
@@ -22,8 +23,10 @@ pub async fn deliver<C: Consumer>(consumer: &Arc<C>, m: Message) -> Outcome {
     let mut task = std::pin::pin!(task);
     let joined = match (consumer.lease(), &queue, &m.receipt) {
         (Some(lease), Some(q), Some(receipt)) => {
-            let every = lease / 3;
-            let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            // The first beat is now: a received message is hidden for the queue's own timeout
+            // (15 min on SQS), and a worker that died before its first renewal would leave it
+            // hidden that long instead of one lease.
+            let mut beat = tokio::time::interval(lease / 3);
             loop {
                 tokio::select! {
                     r = &mut task => break r,

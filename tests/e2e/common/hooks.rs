@@ -8,8 +8,11 @@ use axum::http::HeaderMap;
 /// What the receiver got: the `X-Signature` header and the body.
 pub type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
+/// A status in a receiver's script: take the request and never answer it.
+pub const HANG: u16 = 0;
+
 /// A webhook receiver on a free loopback port answering the statuses of `script` in turn (the
-/// last one forever after). Returns its URL and what it received.
+/// last one forever after; [`HANG`] holds the request open). Returns its URL and what it received.
 pub async fn receiver(script: Vec<u16>) -> (String, Received) {
     let got: Received = Arc::default();
     let calls = Arc::new(Mutex::new(0usize));
@@ -25,9 +28,15 @@ pub async fn receiver(script: Vec<u16>) -> (String, Received) {
                     .unwrap_or_default()
                     .to_string();
                 got.lock().unwrap().push((sig, body.to_vec()));
-                let mut n = calls.lock().unwrap();
-                let status = script[(*n).min(script.len() - 1)];
-                *n += 1;
+                let status = {
+                    let mut n = calls.lock().unwrap();
+                    let status = script[(*n).min(script.len() - 1)];
+                    *n += 1;
+                    status
+                };
+                if status == HANG {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                }
                 axum::http::StatusCode::from_u16(status).unwrap()
             },
         ),

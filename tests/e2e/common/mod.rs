@@ -8,6 +8,7 @@
 mod fixtures;
 pub mod flow;
 pub mod hooks;
+pub mod proxy;
 mod stores;
 
 pub use fixtures::*;
@@ -39,7 +40,7 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The services behind the server, for looking at stored state directly.
     pub app: Arc<shared::App>,
-    _dir: Option<tempfile::TempDir>,
+    pub _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -90,11 +91,20 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// The services on the adapters `config.storage` names; local file URLs start with `public_url`.
-pub async fn build_app(config: shared::Config, public_url: String) -> Arc<shared::App> {
+/// In AWS mode the SDK talks to moto at `moto_url` (moto's own address when `None`).
+pub async fn build_app(
+    config: shared::Config,
+    public_url: String,
+    moto_url: Option<&str>,
+) -> Arc<shared::App> {
     match config.storage {
         Storage::Local => shared::wiring::local(config, public_url).await,
         Storage::Aws => {
-            let sdk = shared::testing::moto().sdk_config().await;
+            let moto = shared::testing::moto();
+            let sdk = match moto_url {
+                Some(url) => moto.sdk_config_via(url).await,
+                None => moto.sdk_config().await,
+            };
             shared::wiring::aws(config, &sdk).await
         }
     }
@@ -103,10 +113,15 @@ pub async fn build_app(config: shared::Config, public_url: String) -> Arc<shared
 
 /// Starts a server with `config`.
 pub async fn spawn_with(config: shared::Config) -> TestApp {
+    spawn_via(config, None).await
+}
+
+/// Starts a server with `config` whose AWS SDK reaches moto at `moto_url` (a proxy).
+pub async fn spawn_via(config: shared::Config, moto_url: Option<&str>) -> TestApp {
     let data_dir = config.data_dir.clone();
     let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = build_app(config, format!("http://{addr}")).await;
+    let app = build_app(config, format!("http://{addr}"), moto_url).await;
     let served = app.clone();
     let stop = tokio::spawn(async move {
         oz_api::serve::serve_app(listener, served, None)

@@ -3,6 +3,7 @@
 
 pub(crate) mod avc;
 pub(crate) mod bits;
+pub(crate) mod budget;
 pub(crate) mod quantiser;
 pub(crate) mod scan;
 pub(crate) mod sps;

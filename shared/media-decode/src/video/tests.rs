@@ -338,3 +338,18 @@ fn random_corruption_never_panics() {
         Err(DecodeError::Unrecognised)
     ));
 }
+
+/// Found by the property tests: a nested box of size 0 made `re_mp4` re-read the same header
+/// forever (the worker hung). It is refused as corrupt, quickly.
+#[test]
+fn a_nested_box_of_size_zero_is_refused_not_looped_on() {
+    let mut mp4 = clip(4, &Mp4Opts::default());
+    let at = mp4.windows(4).position(|w| w == b"stco").expect("stco") - 4;
+    mp4[at..at + 4].copy_from_slice(&0u32.to_be_bytes());
+    for r in [
+        probe(&mp4, &Limits::default()).map(|_| ()),
+        decode(&mp4, &Limits::default(), Sampling::Evenly(2)).map(|_| ()),
+    ] {
+        assert!(matches!(r, Err(DecodeError::Corrupt(_))), "{r:?}");
+    }
+}

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use crate::Result;
-use crate::api::extract::{Caller, JsonBody, access_token};
+use crate::api::extract::{Caller, ClientAddr, JsonBody, access_token};
 use crate::app::auth::TokenPair;
 
 #[derive(Deserialize)]
@@ -29,12 +29,13 @@ pub struct Refresh {
     expire_token: String,
 }
 
-pub async fn login(state: AppState, JsonBody(body): JsonBody<Login>) -> Result<Json<TokenPair>> {
-    state
-        .0
-        .login(&body.credentials.email, &body.credentials.password)
-        .await
-        .map(Json)
+pub async fn login(
+    state: AppState,
+    ClientAddr(client): ClientAddr,
+    JsonBody(body): JsonBody<Login>,
+) -> Result<Json<TokenPair>> {
+    let c = &body.credentials;
+    state.0.login(&c.email, &c.password, client).await.map(Json)
 }
 
 pub async fn refresh(

@@ -8,6 +8,7 @@
 //! | user    | `USER#id`         | `META`              |                                 | `COMPANY#cid#USERS` / `t#id`| `USERS` / `t#id`    |
 //! | email   | `EMAIL#email`     | `META`              | (uniqueness claim → user id)    |                             |                     |
 //! | session | `SESSION#id`      | `META`              | `USER#uid#SESSIONS` / `id`      |                             |                     |
+//! | login failures | `LOGIN_FAILURES#ACCOUNT#email` or `#ADDRESS#ip` | `META` | (count in the window; TTL) |          |                     |
 //! | folder  | `FOLDER#id`       | `META`              | `COMPANY#cid#FOLDERS` / `t#id`  | `USER#uid#FOLDERS` / `t#id` | `FOLDERS` / `t#id`  |
 //! | media   | `FOLDER#fid`      | `MEDIA#t#id`        | `MEDIA#id` / `META`             |                             |                     |
 //! | upload  | `FOLDER#fid`      | `UPLOAD#id`         | (pending direct upload; TTL)    |                             |                     |
@@ -80,6 +81,14 @@ pub fn user_pk(id: UserId) -> String {
 }
 pub fn email_pk(email: &str) -> String {
     format!("EMAIL#{}", email.to_lowercase())
+}
+/// Failed logins for one account (`email`, any case) within the throttling window.
+pub fn account_failures_pk(email: &str) -> String {
+    format!("LOGIN_FAILURES#ACCOUNT#{}", email.to_lowercase())
+}
+/// Failed logins from one client address within the throttling window.
+pub fn address_failures_pk(addr: std::net::IpAddr) -> String {
+    format!("LOGIN_FAILURES#ADDRESS#{addr}")
 }
 pub fn session_pk(id: SessionId) -> String {
     format!("SESSION#{id}")
