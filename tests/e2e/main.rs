@@ -17,6 +17,7 @@ mod gestures;
 mod instant;
 mod lambda_events;
 mod lite;
+mod openapi;
 mod oz_clients;
 mod roles;
 mod webhooks;

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod json;
 pub mod lite;
 pub mod multipart;
+pub mod openapi;
 pub mod router;
 pub mod routes;
 

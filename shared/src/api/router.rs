@@ -15,6 +15,7 @@ use tower::Service;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use super::error::{error_response, method_not_allowed, unknown_path};
+use super::openapi;
 use super::routes::{
     analyses, auth, collections, companies, files, folders, instant, media, metadata, users,
 };
@@ -23,7 +24,7 @@ use crate::{App, Error};
 /// A Lambda function of the API; the local server mounts all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
-    /// Login, refresh, logout.
+    /// Login, refresh, logout, versions, and the OpenAPI document with its viewer.
     Auth,
     /// Companies and users.
     Admin,
@@ -56,7 +57,9 @@ impl Function {
                     post(auth::login).delete(auth::logout),
                 )
                 .route("/api/authorize/refresh", post(auth::refresh))
-                .route("/api/version", get(auth::version)),
+                .route("/api/version", get(auth::version))
+                .route("/openapi.json", get(openapi::document))
+                .route("/docs", get(openapi::page)),
             Self::Admin => Router::new()
                 .route(
                     "/api/companies",

@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 use super::Lite;
 use super::body::{base64_mode, binary, single, two_parts};
+use crate::api::openapi::errors::{BadRequest, TooLarge, Unauthorized, Unavailable};
+use crate::api::openapi::{params, schemas};
 use crate::domain::template;
 use crate::ports::{AnalyzeError, AnalyzeRequest, Analyzer, FaceFindings};
 use crate::{Error, Result};
@@ -82,8 +84,21 @@ fn decision(lite: &Lite, analyzer: &dyn Analyzer, a: &[f32], b: &[f32]) -> Json<
     }))
 }
 
-/// `GET /v1/face/{liveness,pattern}/health`: `{"status": 0}` once the engine is loaded, else
-/// 503 with `{"status": 3}` (Oz's "inoperative").
+/// Liveness engine health
+///
+/// `{"status": 0}` once the face engine is loaded, else 503 with `{"status": 3}` (Oz's
+/// "inoperative"). Needs no key. The same handler answers `GET /v1/face/pattern/health`.
+#[utoipa::path(
+    get,
+    path = "/v1/face/liveness/health",
+    tag = "API Lite",
+    operation_id = "lite_liveness_health",
+    security(),
+    responses(
+        (status = 200, description = "The engine is loaded", body = schemas::LiteHealth),
+        (status = 503, description = "The engine is loading (status 3)", body = schemas::LiteHealth),
+    ),
+)]
 pub async fn health(State(lite): LiteState) -> Response {
     match lite.analyzer.try_get() {
         Some(_) => Json(json!({"status": 0, "message": ""})).into_response(),
@@ -95,7 +110,20 @@ pub async fn health(State(lite): LiteState) -> Response {
     }
 }
 
-/// `GET /version`: this build and the loaded models (name and SHA-256 prefix as version).
+/// API Lite versions
+///
+/// This build and the loaded models (name and SHA-256 prefix as version).
+#[utoipa::path(
+    get,
+    path = "/version",
+    tag = "API Lite",
+    operation_id = "lite_version",
+    security(("api_key" = []), ()),
+    responses(
+        (status = 200, description = "The versions", body = schemas::LiteVersion),
+        Unauthorized, Unavailable,
+    ),
+)]
 pub async fn version(State(lite): LiteState) -> Result<Json<Value>> {
     let analyzer = lite.analyzer.get(lite.engine_wait).await?;
     let info = analyzer.info();
@@ -115,8 +143,32 @@ pub async fn version(State(lite): LiteState) -> Result<Json<Value>> {
     })))
 }
 
-/// `POST /v1/face/liveness/detect`: one image → `{"passed", "score", "confidence_spoofing"}`;
-/// `score` is the probability that the face is live (1 − `confidence_spoofing`).
+/// Liveness of one image
+///
+/// `score` is the probability that the face is live (1 − `confidence_spoofing`); `passed` is
+/// `confidence_spoofing` < 0.5. No face, or an undecodable image: 400 code 4.
+#[utoipa::path(
+    post,
+    path = "/v1/face/liveness/detect",
+    tag = "API Lite",
+    operation_id = "lite_detect",
+    security(("api_key" = []), ()),
+    params(params::LiteEncoding),
+    request_body(
+        description = "One JPEG, PNG or WebP image: its bytes, or base64 text with `Content-Transfer-Encoding: base64`",
+        content(
+            (schemas::Binary = "application/octet-stream"),
+            (schemas::Binary = "image/jpeg"),
+            (schemas::Binary = "image/png"),
+            (schemas::Binary = "image/webp"),
+            (String = "text/plain"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The liveness result", body = schemas::LiteLiveness),
+        BadRequest, Unauthorized, TooLarge, Unavailable,
+    ),
+)]
 pub async fn detect(State(lite): LiteState, req: Request) -> Result<Json<Value>> {
     let bytes = single(req, lite.max_body_bytes).await?;
     let analyzer = lite.analyzer.get(lite.engine_wait).await?;
@@ -137,7 +189,36 @@ pub async fn detect(State(lite): LiteState, req: Request) -> Result<Json<Value>>
     })))
 }
 
-/// `POST /v1/face/pattern/extract`: one image → its template (bytes, or base64 text).
+/// Extract a face template
+///
+/// One image → the template of its face (format in docs/engine.md): bytes, or base64 text when
+/// the request was base64.
+#[utoipa::path(
+    post,
+    path = "/v1/face/pattern/extract",
+    tag = "API Lite",
+    operation_id = "lite_extract",
+    security(("api_key" = []), ()),
+    params(params::LiteEncoding),
+    request_body(
+        description = "One JPEG, PNG or WebP image: its bytes, or base64 text with `Content-Transfer-Encoding: base64`",
+        content(
+            (schemas::Binary = "application/octet-stream"),
+            (schemas::Binary = "image/jpeg"),
+            (schemas::Binary = "image/png"),
+            (schemas::Binary = "image/webp"),
+            (String = "text/plain"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The template",
+            content(
+                (schemas::Binary = "application/octet-stream"),
+                (String = "text/plain"),
+            )),
+        BadRequest, Unauthorized, TooLarge, Unavailable,
+    ),
+)]
 pub async fn extract(State(lite): LiteState, req: Request) -> Result<Response> {
     let base64 = base64_mode(req.headers());
     let bytes = single(req, lite.max_body_bytes).await?;
@@ -146,7 +227,23 @@ pub async fn extract(State(lite): LiteState, req: Request) -> Result<Response> {
     Ok(binary(template::encode(&e)?, base64))
 }
 
-/// `POST /v1/face/pattern/compare`: two templates (multipart) → score and decision.
+/// Compare two templates
+#[utoipa::path(
+    post,
+    path = "/v1/face/pattern/compare",
+    tag = "API Lite",
+    operation_id = "lite_compare",
+    security(("api_key" = []), ()),
+    params(params::LiteEncoding),
+    request_body(
+        description = "Two templates, as bytes (or base64 text with `Content-Transfer-Encoding: base64`)",
+        content((schemas::LiteTwoTemplates = "multipart/form-data")),
+    ),
+    responses(
+        (status = 200, description = "The score and decision", body = schemas::LiteDecision),
+        BadRequest, Unauthorized, TooLarge, Unavailable,
+    ),
+)]
 pub async fn compare(State(lite): LiteState, req: Request) -> Result<Json<Value>> {
     let [a, b] = two_parts(req, lite.max_body_bytes).await?;
     let (a, b) = (template::decode(&a)?, template::decode(&b)?);
@@ -154,8 +251,26 @@ pub async fn compare(State(lite): LiteState, req: Request) -> Result<Json<Value>
     Ok(decision(&lite, &*analyzer, &a, &b))
 }
 
-/// `POST /v1/face/pattern/verify`: an image and a template (multipart, either order; the
-/// template is the part starting with its magic bytes) → score and decision.
+/// Verify an image against a template
+///
+/// An image and a template, in either order: the part starting with the template magic is the
+/// template.
+#[utoipa::path(
+    post,
+    path = "/v1/face/pattern/verify",
+    tag = "API Lite",
+    operation_id = "lite_verify",
+    security(("api_key" = []), ()),
+    params(params::LiteEncoding),
+    request_body(
+        description = "An image and a template, as bytes (or base64 text with `Content-Transfer-Encoding: base64`)",
+        content((schemas::LiteImageAndTemplate = "multipart/form-data")),
+    ),
+    responses(
+        (status = 200, description = "The score and decision", body = schemas::LiteDecision),
+        BadRequest, Unauthorized, TooLarge, Unavailable,
+    ),
+)]
 pub async fn verify(State(lite): LiteState, req: Request) -> Result<Json<Value>> {
     let [a, b] = two_parts(req, lite.max_body_bytes).await?;
     let (image, tpl) = match (template::looks_like(&a), template::looks_like(&b)) {
@@ -173,7 +288,23 @@ pub async fn verify(State(lite): LiteState, req: Request) -> Result<Json<Value>>
     Ok(decision(&lite, &*analyzer, &e, &tpl))
 }
 
-/// `POST /v1/face/pattern/extract_and_compare`: two images (multipart) → score and decision.
+/// Compare the faces of two images
+#[utoipa::path(
+    post,
+    path = "/v1/face/pattern/extract_and_compare",
+    tag = "API Lite",
+    operation_id = "lite_extract_and_compare",
+    security(("api_key" = []), ()),
+    params(params::LiteEncoding),
+    request_body(
+        description = "Two images, as bytes (or base64 text with `Content-Transfer-Encoding: base64`)",
+        content((schemas::LiteTwoImages = "multipart/form-data")),
+    ),
+    responses(
+        (status = 200, description = "The score and decision", body = schemas::LiteDecision),
+        BadRequest, Unauthorized, TooLarge, Unavailable,
+    ),
+)]
 pub async fn extract_and_compare(State(lite): LiteState, req: Request) -> Result<Json<Value>> {
     let [a, b] = two_parts(req, lite.max_body_bytes).await?;
     let analyzer = lite.analyzer.get(lite.engine_wait).await?;

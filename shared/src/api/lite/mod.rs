@@ -5,7 +5,7 @@
 //! ([`router`]) and next to the full API by the local server ([`routes`]).
 
 mod body;
-mod handlers;
+pub(crate) mod handlers;
 
 use std::sync::Arc;
 use std::time::Duration;

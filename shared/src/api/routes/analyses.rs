@@ -8,11 +8,30 @@ use serde_json::Value;
 use super::AppState;
 use crate::Result;
 use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
+use crate::api::openapi::errors::{
+    BadRequest, Forbidden, NotFound, NotRealized, TooLarge, Unauthorized,
+};
+use crate::api::openapi::{params, schemas};
 use crate::app::analyses::{OperatorDecision, StartAnalyses};
 use crate::app::views;
 use crate::domain::analysis::Analysis;
 
-/// `POST /api/folders/{id}/analyses/` → 201 with the analyses, PROCESSING.
+/// Start analyses
+///
+/// One job each on the analysis queue; the analyses answer PROCESSING: poll
+/// `GET /api/analyses/{id}`, or name a `resolution_endpoint` to be called when all have ended.
+#[utoipa::path(
+    post,
+    path = "/api/folders/{id}/analyses",
+    tag = "Analyses",
+    operation_id = "analyses_start",
+    params(("id" = uuid::Uuid, Path, description = "Folder id")),
+    request_body = schemas::StartAnalyses,
+    responses(
+        (status = 201, description = "The analyses, PROCESSING", body = Vec<schemas::Analysis>),
+        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, NotRealized,
+    ),
+)]
 pub async fn start(
     state: AppState,
     Caller(a): Caller,
@@ -29,7 +48,18 @@ pub async fn start(
     ))
 }
 
-/// `GET /api/analyses/{id}`.
+/// Read an analysis
+#[utoipa::path(
+    get,
+    path = "/api/analyses/{id}",
+    tag = "Analyses",
+    operation_id = "analyses_get",
+    params(("id" = uuid::Uuid, Path, description = "Analysis id")),
+    responses(
+        (status = 200, description = "The analysis", body = schemas::Analysis),
+        Unauthorized, Forbidden, NotFound,
+    ),
+)]
 pub async fn get(
     state: AppState,
     Caller(a): Caller,
@@ -39,7 +69,22 @@ pub async fn get(
     Ok(Json(views::analysis(&state.0, &an).await?))
 }
 
-/// `PATCH /api/analyses/{id}`: an operator decides an OPERATOR_REQUIRED analysis.
+/// Decide an analysis
+///
+/// An OPERATOR or CLIENT OPERATOR decides an OPERATOR_REQUIRED analysis, once; recorded as
+/// `technical_meta_data.operator_decision`, and the folder rolls up again.
+#[utoipa::path(
+    patch,
+    path = "/api/analyses/{id}",
+    tag = "Analyses",
+    operation_id = "analyses_decide",
+    params(("id" = uuid::Uuid, Path, description = "Analysis id")),
+    request_body = schemas::OperatorDecision,
+    responses(
+        (status = 200, description = "The decided analysis", body = schemas::Analysis),
+        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge,
+    ),
+)]
 pub async fn decide(
     state: AppState,
     Caller(a): Caller,
@@ -74,7 +119,20 @@ fn upper(v: impl serde::Serialize) -> String {
         .unwrap_or_default()
 }
 
-/// `GET /api/folders/{id}/analyses/` with `analyse_id`, `type`, `state` filters (and `.exclude`).
+/// List a folder's analyses
+///
+/// With `analyse_id`, `type` and `state` filters (and their `.exclude`).
+#[utoipa::path(
+    get,
+    path = "/api/folders/{id}/analyses",
+    tag = "Analyses",
+    operation_id = "analyses_list",
+    params(("id" = uuid::Uuid, Path, description = "Folder id"), params::AnalysesQuery),
+    responses(
+        (status = 200, description = "The analyses", body = Vec<schemas::Analysis>),
+        BadRequest, Unauthorized, Forbidden, NotFound,
+    ),
+)]
 pub async fn list(
     state: AppState,
     Caller(a): Caller,

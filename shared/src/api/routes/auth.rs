@@ -8,6 +8,8 @@ use serde::Deserialize;
 use super::AppState;
 use crate::Result;
 use crate::api::extract::{Caller, ClientAddr, JsonBody, access_token};
+use crate::api::openapi::errors::{BadRequest, Forbidden, TooLarge, TooManyRequests, Unauthorized};
+use crate::api::openapi::schemas;
 use crate::app::auth::TokenPair;
 
 #[derive(Deserialize)]
@@ -29,6 +31,23 @@ pub struct Refresh {
     expire_token: String,
 }
 
+/// Log in
+///
+/// Opens a session: an access token (sent as `X-Forensic-Access-Token`) and a single-use
+/// refresh token. CLIENT SERVICE sessions are long-lived. Wrong passwords are counted per
+/// account and per client address; at the limit logins answer 429 code 101 with `Retry-After`.
+#[utoipa::path(
+    post,
+    path = "/api/authorize/auth",
+    tag = "Auth",
+    operation_id = "auth_login",
+    security(),
+    request_body = schemas::Login,
+    responses(
+        (status = 200, description = "The session's tokens and user", body = schemas::TokenPair),
+        BadRequest, Unauthorized, Forbidden, TooLarge, TooManyRequests,
+    ),
+)]
 pub async fn login(
     state: AppState,
     ClientAddr(client): ClientAddr,
@@ -38,6 +57,21 @@ pub async fn login(
     state.0.login(&c.email, &c.password, client).await.map(Json)
 }
 
+/// Refresh a session
+///
+/// Rotates the pair: the old access token (in the header) works until the new pair is first
+/// used; an `expire_token` is single-use.
+#[utoipa::path(
+    post,
+    path = "/api/authorize/refresh",
+    tag = "Auth",
+    operation_id = "auth_refresh",
+    request_body = schemas::Refresh,
+    responses(
+        (status = 200, description = "The new tokens", body = schemas::TokenPair),
+        BadRequest, Unauthorized, Forbidden, TooLarge,
+    ),
+)]
 pub async fn refresh(
     state: AppState,
     headers: HeaderMap,
@@ -47,7 +81,17 @@ pub async fn refresh(
     state.0.refresh(token, &body.expire_token).await.map(Json)
 }
 
-/// The versions this server speaks; no token needed.
+/// Versions
+///
+/// The versions this server speaks, for health checks; no token needed.
+#[utoipa::path(
+    get,
+    path = "/api/version",
+    tag = "Auth",
+    operation_id = "auth_version",
+    security(),
+    responses((status = 200, description = "The versions", body = schemas::Version)),
+)]
 pub async fn version() -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "core": env!("CARGO_PKG_VERSION"),
@@ -56,6 +100,19 @@ pub async fn version() -> Json<serde_json::Value> {
     }))
 }
 
+/// Log out
+///
+/// Closes the caller's session.
+#[utoipa::path(
+    delete,
+    path = "/api/authorize/auth",
+    tag = "Auth",
+    operation_id = "auth_logout",
+    responses(
+        (status = 204, description = "The session is closed"),
+        Unauthorized, Forbidden,
+    ),
+)]
 pub async fn logout(state: AppState, Caller(actor): Caller) -> Result<StatusCode> {
     state.0.logout(&actor).await?;
     Ok(StatusCode::NO_CONTENT)

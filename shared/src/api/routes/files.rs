@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::api::extract::{QueryPairs, read_bounded};
+use crate::api::openapi::errors::{BadRequest, NotFound, TooLarge, Unauthorized};
+use crate::api::openapi::{params, schemas};
 use crate::local::fs_blobs::put_subject;
 use crate::{Error, Result};
 
@@ -26,6 +28,25 @@ fn verify(state: &AppState, subject: &str, q: &QueryPairs) -> Result<()> {
     })
 }
 
+/// Read a stored file
+///
+/// The local stand-in for an S3 presigned GET; the signature is the credential.
+#[utoipa::path(
+    get,
+    path = "/files/{key}",
+    tag = "Files",
+    operation_id = "files_get",
+    security(),
+    params(
+        ("key" = String, Path, description = "The object key (it may hold slashes)"),
+        params::FileGetQuery,
+    ),
+    responses(
+        (status = 200, description = "The file, with its sniffed content type",
+            content_type = "application/octet-stream", body = schemas::Binary),
+        BadRequest, Unauthorized, NotFound,
+    ),
+)]
 pub async fn get(state: AppState, Path(key): Path<String>, q: QueryPairs) -> Result<Response> {
     verify(&state, &key, &q)?;
     let bytes = state.0.blobs.get(&key).await?;
@@ -40,8 +61,29 @@ pub async fn get(state: AppState, Path(key): Path<String>, q: QueryPairs) -> Res
         .into_response())
 }
 
-/// Stores the bytes of a presigned upload (content type and exact length are signed), then
-/// completes the upload as an S3 event would.
+/// Upload a file
+///
+/// The local stand-in for an S3 presigned PUT: stores the bytes (content type and exact length
+/// are signed), then completes the direct upload as an S3 event would.
+#[utoipa::path(
+    put,
+    path = "/files/{key}",
+    tag = "Files",
+    operation_id = "files_put",
+    security(),
+    params(
+        ("key" = String, Path, description = "The object key (it may hold slashes)"),
+        params::FilePutQuery,
+    ),
+    request_body(
+        description = "The bytes, with the signed Content-Type and exact length",
+        content((schemas::Binary = "*/*")),
+    ),
+    responses(
+        (status = 200, description = "Stored"),
+        BadRequest, Unauthorized, TooLarge,
+    ),
+)]
 pub async fn put(
     state: AppState,
     Path(key): Path<String>,

@@ -8,14 +8,40 @@ use serde_json::Value;
 use super::AppState;
 use crate::api::extract::{Caller, JsonBody, QueryPairs, path_id};
 use crate::api::multipart::MultipartUpload;
+use crate::api::openapi::errors::{
+    BadRequest, Forbidden, NotFound, NotRealized, TooLarge, Unauthorized,
+};
+use crate::api::openapi::{params, schemas};
 use crate::app::folders::FolderFilter;
 use crate::app::uploads::{UploadsBody, upload_view};
 use crate::app::views::{self, Embed, Listing};
 use crate::{Error, Result};
 
-/// `POST /api/folders/`. With `payload.analyses` (single request) the analyses start at once and
+/// Create a folder
+///
+/// A folder with the uploaded media (it may hold none). With `payload.analyses` (single
+/// request) the request is checked before anything is stored, the analyses start at once and
 /// the answer waits for them (up to `OZ_SINGLE_REQUEST_WAIT`): 201 with the folder, its media and
-/// finished analyses, or 202 with the folder to poll when they take longer.
+/// ended analyses, or 202 with the folder to poll when they take longer.
+#[utoipa::path(
+    post,
+    path = "/api/folders",
+    tag = "Folders",
+    operation_id = "folders_create",
+    request_body(
+        description = "Files under any form keys and a JSON `payload` part; or the payload alone as JSON; or nothing (a folder with no file)",
+        content(
+            (schemas::FolderUpload = "multipart/form-data",
+                encoding(("payload" = (content_type = "application/json")))),
+            (schemas::FolderPayload = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 201, description = "The folder with its media (and, single request, its ended analyses)", body = schemas::Folder),
+        (status = 202, description = "Single request whose analyses are still running: the folder to poll", body = schemas::Folder),
+        BadRequest, Unauthorized, Forbidden, TooLarge, NotRealized,
+    ),
+)]
 pub async fn create(
     state: AppState,
     Caller(a): Caller,
@@ -52,6 +78,28 @@ pub async fn create(
     ))
 }
 
+/// Add media to a folder
+///
+/// The multipart of `POST /api/folders` without `payload.analyses` (501: start them with
+/// `POST /api/folders/{id}/analyses`); at least one file.
+#[utoipa::path(
+    post,
+    path = "/api/folders/{id}/media",
+    tag = "Folders",
+    operation_id = "folders_add_media",
+    params(("id" = uuid::Uuid, Path, description = "Folder id")),
+    request_body(
+        description = "Files under any form keys and a JSON `payload` part",
+        content(
+            (schemas::FolderUpload = "multipart/form-data",
+                encoding(("payload" = (content_type = "application/json")))),
+        ),
+    ),
+    responses(
+        (status = 201, description = "The new media", body = Vec<schemas::Media>),
+        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, NotRealized,
+    ),
+)]
 pub async fn add_media(
     state: AppState,
     Caller(a): Caller,
@@ -119,6 +167,20 @@ fn embed(q: &QueryPairs) -> Result<Embed> {
     })
 }
 
+/// List folders
+///
+/// Newest first by default; CLIENT and CLIENT SERVICE see only the folders they created.
+#[utoipa::path(
+    get,
+    path = "/api/folders",
+    tag = "Folders",
+    operation_id = "folders_list",
+    params(params::PageQuery, params::FolderListQuery),
+    responses(
+        (status = 200, description = "A page of folders", body = schemas::FolderList),
+        BadRequest, Unauthorized, Forbidden,
+    ),
+)]
 pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<Json<Listing>> {
     let f = filter(&q)?;
     let embed = embed(&q)?;
@@ -133,6 +195,20 @@ pub async fn list(state: AppState, Caller(a): Caller, q: QueryPairs) -> Result<J
     Ok(Json(views::list(items, f.page, total)))
 }
 
+/// Read a folder
+///
+/// With its media by default. Also completes direct uploads whose bytes have arrived.
+#[utoipa::path(
+    get,
+    path = "/api/folders/{id}",
+    tag = "Folders",
+    operation_id = "folders_get",
+    params(("id" = uuid::Uuid, Path, description = "Folder id"), params::FolderQuery),
+    responses(
+        (status = 200, description = "The folder", body = schemas::Folder),
+        BadRequest, Unauthorized, Forbidden, NotFound,
+    ),
+)]
 pub async fn get(
     state: AppState,
     Caller(a): Caller,
@@ -146,6 +222,20 @@ pub async fn get(
     Ok(Json(views::folder(&state.0, &view, embed(&q)?).await?))
 }
 
+/// Delete a folder
+///
+/// The folder, its media items and their files. CLIENT and CLIENT SERVICE may not.
+#[utoipa::path(
+    delete,
+    path = "/api/folders/{id}",
+    tag = "Folders",
+    operation_id = "folders_delete",
+    params(("id" = uuid::Uuid, Path, description = "Folder id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        Unauthorized, Forbidden, NotFound,
+    ),
+)]
 pub async fn delete(
     state: AppState,
     Caller(a): Caller,
@@ -155,7 +245,22 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/folders/{id}/media/uploads/`: presigned PUT URLs for direct uploads.
+/// Start direct uploads
+///
+/// **ours**: one presigned PUT URL per file. The client PUTs the bytes with no token; the media
+/// appears once the object exists and its sniffed content passes the multipart checks.
+#[utoipa::path(
+    post,
+    path = "/api/folders/{id}/media/uploads",
+    tag = "Direct uploads",
+    operation_id = "folders_create_uploads",
+    params(("id" = uuid::Uuid, Path, description = "Folder id")),
+    request_body = schemas::UploadsBody,
+    responses(
+        (status = 201, description = "One ticket per file", body = Vec<schemas::UploadTicket>),
+        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge,
+    ),
+)]
 pub async fn create_uploads(
     state: AppState,
     Caller(a): Caller,
@@ -173,7 +278,20 @@ pub async fn create_uploads(
     Ok((StatusCode::CREATED, Json(Value::Array(items))))
 }
 
-/// `GET /api/folders/{id}/media/uploads/`: direct uploads not yet (or never) turned into media.
+/// List unfinished direct uploads
+///
+/// **ours**: uploads not yet (PENDING) or never (REJECTED, with the reason) turned into media.
+#[utoipa::path(
+    get,
+    path = "/api/folders/{id}/media/uploads",
+    tag = "Direct uploads",
+    operation_id = "folders_list_uploads",
+    params(("id" = uuid::Uuid, Path, description = "Folder id")),
+    responses(
+        (status = 200, description = "The uploads", body = Vec<schemas::PendingUpload>),
+        Unauthorized, Forbidden, NotFound,
+    ),
+)]
 pub async fn list_uploads(
     state: AppState,
     Caller(a): Caller,

@@ -12,6 +12,10 @@ use serde_json::Value;
 use super::AppState;
 use crate::api::extract::access_token;
 use crate::api::multipart::MultipartUpload;
+use crate::api::openapi::errors::{
+    BadRequest, Forbidden, NotRealized, TooLarge, Unauthorized, Unavailable,
+};
+use crate::api::openapi::schemas;
 use crate::app::views;
 use crate::domain::Actor;
 use crate::{App, Error, Result};
@@ -31,7 +35,29 @@ impl FromRequestParts<Arc<App>> for ReadOnlyCaller {
     }
 }
 
-/// `POST /api/instant/folders/` → 200 with the analysed folder; nothing is stored.
+/// Analyse media in one request
+///
+/// The multipart of `POST /api/folders` with `payload.analyses` (required; `source_media` is
+/// refused: tags choose the media). Runs the analyses and answers the folder as polling would
+/// show it, best shots inline as `data:` URLs. Nothing is stored, and the session's expiry is
+/// not moved.
+#[utoipa::path(
+    post,
+    path = "/api/instant/folders",
+    tag = "Instant",
+    operation_id = "instant_create",
+    request_body(
+        description = "Files under any form keys and a JSON `payload` part with `analyses`",
+        content(
+            (schemas::FolderUpload = "multipart/form-data",
+                encoding(("payload" = (content_type = "application/json")))),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The analysed folder (generated ids; media without URLs)", body = schemas::Folder),
+        BadRequest, Unauthorized, Forbidden, TooLarge, NotRealized, Unavailable,
+    ),
+)]
 pub async fn create(
     state: AppState,
     ReadOnlyCaller(a): ReadOnlyCaller,
