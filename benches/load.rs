@@ -143,7 +143,7 @@ async fn client(
     while Instant::now() < deadline {
         i += 1;
         // A fresh session now and then, as a client whose token idled out.
-        if token.is_none() || i % 25 == 0 {
+        if token.is_none() || i.is_multiple_of(25) {
             token = login(&mut stats, &http, &base).await;
         }
         let Some(t) = token.clone() else { continue };
@@ -172,7 +172,7 @@ async fn client(
                 auth(http.get(format!("{base}/api/folders/{fid}"))),
             )
             .await;
-        if i % analyse_every == 0 {
+        if i.is_multiple_of(analyse_every) {
             let body = json!({"analyses": [{"type": "quality"}]});
             let started = stats
                 .call(

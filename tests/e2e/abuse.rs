@@ -42,7 +42,7 @@ async fn wrong_passwords_lock_the_account_for_the_window() {
     }
     // At the limit even the right password is refused, before it is checked.
     let (s, b, retry_after) = login_answer(&app, "VICTIM@acme.com", PASSWORD).await;
-    assert_error(&(s.clone(), b.clone()), 429, 101);
+    assert_error(&(s, b.clone()), 429, 101);
     let secs: u64 = retry_after.expect("Retry-After").parse().unwrap();
     assert!((1..=5).contains(&secs), "Retry-After {secs}");
     assert!(

@@ -63,6 +63,22 @@ async fn start_with_hook(
     start_request(app, token, fid, body).await
 }
 
+/// Polls the analysis until its webhook is in state `want` (or 60 s pass); returns the state.
+async fn webhook_state(app: &TestApp, token: &str, id: &str, want: &str) -> Value {
+    let mut state = Value::Null;
+    for _ in 0..600 {
+        let (_, a) = app
+            .json(Method::GET, &format!("/api/analyses/{id}"), token, None)
+            .await;
+        state = a["technical_meta_data"]["webhook"].clone();
+        if state["state"] == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    state
+}
+
 #[tokio::test]
 async fn webhook_is_signed_retried_after_a_500_and_sent_once() {
     let app = fast_retry_app().await;
@@ -124,17 +140,7 @@ async fn webhook_is_signed_retried_after_a_500_and_sent_once() {
     for a in &started {
         let id = a["analyse_id"].as_str().unwrap();
         let a = wait(&app, &client, id).await;
-        let mut hook_state = Value::Null;
-        for _ in 0..50 {
-            let (_, a) = app
-                .json(Method::GET, &format!("/api/analyses/{id}"), &client, None)
-                .await;
-            hook_state = a["technical_meta_data"]["webhook"].clone();
-            if hook_state["state"] == "DELIVERED" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let hook_state = webhook_state(&app, &client, id, "DELIVERED").await;
         assert_eq!(hook_state["state"], "DELIVERED", "{a}");
         let codes: Vec<_> = hook_state["attempts"]
             .as_array()
@@ -196,17 +202,7 @@ async fn a_receiver_that_hangs_is_cut_at_the_timeout_and_retried() {
     let fid = f["folder_id"].as_str().unwrap();
     let started = start_with_hook(&app, &client, fid, &["quality"], &hook).await;
     let id = started[0]["analyse_id"].as_str().unwrap();
-    let mut state = Value::Null;
-    for _ in 0..600 {
-        let (_, a) = app
-            .json(Method::GET, &format!("/api/analyses/{id}"), &client, None)
-            .await;
-        state = a["technical_meta_data"]["webhook"].clone();
-        if state["state"] == "DELIVERED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let state = webhook_state(&app, &client, id, "DELIVERED").await;
     assert_eq!(state["state"], "DELIVERED", "{state}");
     let attempts = state["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 2, "{state}");
@@ -230,17 +226,7 @@ async fn a_failing_receiver_ends_in_the_dead_letter_queue() {
     let started = start_with_hook(&app, &client, fid, &["quality"], &hook).await;
     let id = started[0]["analyse_id"].as_str().unwrap();
 
-    let mut state = Value::Null;
-    for _ in 0..600 {
-        let (_, a) = app
-            .json(Method::GET, &format!("/api/analyses/{id}"), &client, None)
-            .await;
-        state = a["technical_meta_data"]["webhook"].clone();
-        if state["state"] == "FAILED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let state = webhook_state(&app, &client, id, "FAILED").await;
     assert_eq!(state["state"], "FAILED", "{state}");
     let attempts = state["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 8, "{state}");

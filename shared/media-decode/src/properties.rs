@@ -119,12 +119,11 @@ enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     let pos = any::<usize>();
     prop_oneof![
-        (pos.clone(), 0u8..8).prop_map(|(p, b)| Mutation::FlipBit(p, b)),
-        (pos.clone(), any::<u8>()).prop_map(|(p, v)| Mutation::SetByte(p, v)),
-        pos.clone().prop_map(Mutation::Truncate),
-        (pos.clone(), prop::collection::vec(any::<u8>(), 1..16))
-            .prop_map(|(p, b)| Mutation::Insert(p, b)),
-        (pos.clone(), 1usize..256).prop_map(|(p, n)| Mutation::Duplicate(p, n)),
+        (pos, 0u8..8).prop_map(|(p, b)| Mutation::FlipBit(p, b)),
+        (pos, any::<u8>()).prop_map(|(p, v)| Mutation::SetByte(p, v)),
+        pos.prop_map(Mutation::Truncate),
+        (pos, prop::collection::vec(any::<u8>(), 1..16)).prop_map(|(p, b)| Mutation::Insert(p, b)),
+        (pos, 1usize..256).prop_map(|(p, n)| Mutation::Duplicate(p, n)),
         (
             pos,
             prop_oneof![
