@@ -7,7 +7,7 @@
 //! `GET /docs`; checked in as `docs/openapi.json`.
 //!
 //! The tests hold the document to the code three ways: the checked-in file is what the code
-//! generates (`OZ_WRITE_OPENAPI=1 cargo test -p shared --lib openapi` rewrites it); every
+//! generates (`OZ_WRITE_OPENAPI=1 cargo test --workspace --lib openapi` rewrites it); every
 //! `.route(..)` in `src/api` has an operation and every operation a route; and real documents,
 //! serialised by the code that answers them, have exactly the fields their schemas list.
 

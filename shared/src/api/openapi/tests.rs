@@ -62,7 +62,7 @@ fn checked_in_document_is_what_the_code_generates() {
     assert!(
         checked_in == generated,
         "docs/openapi.json differs from the document the code generates; regenerate it with \
-         `OZ_WRITE_OPENAPI=1 cargo test -p shared --lib openapi` and commit it"
+         `OZ_WRITE_OPENAPI=1 cargo test --workspace --lib openapi` and commit it"
     );
 }
 
