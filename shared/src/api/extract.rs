@@ -75,9 +75,14 @@ where
     req
 }
 
-/// True if reading a body failed because it stopped arriving (see [`from_connection`]).
-pub fn is_body_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
-    std::iter::successors(Some(e), |e| e.source()).any(|e| e.is::<TimeoutError>())
+/// [`Error::BodyTimeout`] if reading a body failed because it stopped arriving (see
+/// [`from_connection`]); the one place both body readers learn it.
+pub fn body_timeout(e: &(dyn std::error::Error + 'static)) -> Option<Error> {
+    std::iter::successors(Some(e), |e| e.source())
+        .any(|e| e.is::<TimeoutError>())
+        .then(|| {
+            Error::BodyTimeout("the request body stopped arriving before it was complete".into())
+        })
 }
 
 /// The address of the client: the last `X-Forwarded-For` entry when the configuration trusts
@@ -130,10 +135,8 @@ pub async fn read_bounded(body: axum::body::Body, limit: usize) -> Result<bytes:
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Error::TooLarge(format!(
             "body is larger than {limit} bytes"
         ))),
-        Err(e) if is_body_timeout(e.as_ref()) => Err(Error::BodyTimeout(
-            "the request body stopped arriving before it was complete".into(),
-        )),
-        Err(e) => Err(Error::InvalidStructure(format!("could not read body: {e}"))),
+        Err(e) => Err(body_timeout(e.as_ref())
+            .unwrap_or_else(|| Error::InvalidStructure(format!("could not read body: {e}")))),
     }
 }
 

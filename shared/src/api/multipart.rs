@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, Multipart, Request};
 use bytes::BytesMut;
 
-use super::extract::{is_body_timeout, json_error, read_bounded};
+use super::extract::{body_timeout, json_error, read_bounded};
 use crate::app::media::{Upload, UploadFile};
 use crate::config::InputLimits;
 use crate::{App, Error, Result};
@@ -36,8 +36,8 @@ impl FromParts for crate::app::collections::PersonUpload {
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
-    if is_body_timeout(&e) {
-        Error::BodyTimeout("the request body stopped arriving before it was complete".into())
+    if let Some(stalled) = body_timeout(&e) {
+        stalled
     } else if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
         Error::TooLarge(format!("request body too large: {}", e.body_text()))
     } else {
