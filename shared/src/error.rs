@@ -64,6 +64,10 @@ pub enum Error {
     /// proxies retry; **ours**: Oz answers 500); the cause chain is logged, not returned.
     #[error("the data store is unavailable; retry later")]
     Storage(anyhow::Error),
+    /// The disk under the embedded data folder is full (Oz code 12, HTTP 507; **ours**): the
+    /// write was refused whole, nothing of the request was kept.
+    #[error("the server's storage is full; nothing was kept, retry once space is freed")]
+    StorageFull(anyhow::Error),
     /// A bug or an unforeseen failure (Oz code 0); the cause chain is logged, not returned.
     #[error("internal error")]
     Unexpected(#[from] anyhow::Error),
@@ -73,6 +77,16 @@ impl Error {
     /// Shorthand for [`Error::InvalidValue`].
     pub fn invalid(msg: impl Into<String>) -> Self {
         Self::InvalidValue(msg.into())
+    }
+
+    /// A storage backend's failure: [`Error::StorageFull`] when a disk is full, else
+    /// [`Error::Storage`].
+    pub fn storage(e: anyhow::Error) -> Self {
+        if crate::local::disk_full(&e) {
+            Self::StorageFull(e)
+        } else {
+            Self::Storage(e)
+        }
     }
 
     /// Shorthand for [`Error::Forbidden`].
@@ -87,7 +101,7 @@ impl From<crate::ports::StoreError> for Error {
             crate::ports::StoreError::Conflict => {
                 Self::InvalidValue("the object was changed concurrently; retry".into())
             }
-            crate::ports::StoreError::Backend(e) => Self::Storage(e),
+            crate::ports::StoreError::Backend(e) => Self::storage(e),
         }
     }
 }

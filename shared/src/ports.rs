@@ -214,7 +214,7 @@ impl From<BlobError> for crate::Error {
     fn from(e: BlobError) -> Self {
         match e {
             BlobError::NotFound => Self::NotFound("media file"),
-            BlobError::Backend(e) => Self::External(format!("{e:#}")),
+            BlobError::Backend(e) => Self::storage(e),
         }
     }
 }

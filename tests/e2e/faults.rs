@@ -1,6 +1,7 @@
 //! Faults in the analysis pipeline: a worker that panics mid-analysis, one that keeps failing
-//! (poison job), and a server killed with SIGKILL while analysing. Each time the job is redone
-//! and completes, or ends FAILED with a reason — nothing lost, nothing written twice.
+//! (poison job), a server killed with SIGKILL while analysing, the storage peer cut off, the
+//! data folder's disk full. Each time the job is redone and completes, or ends FAILED with a
+//! reason, or the request is refused whole — nothing lost, nothing written twice.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -12,6 +13,7 @@ use crate::common::*;
 use bytes::Bytes;
 use reqwest::Method;
 use serde_json::{Value, json};
+use shared::config::Storage;
 use shared::ports::{AnalyzeError, AnalyzeRequest, Analyzer, FaceFindings};
 
 /// The real engine, except that its first `panics` calls panic (mid-analysis: after the job was
@@ -132,7 +134,15 @@ async fn a_job_that_always_fails_ends_failed_with_a_reason() {
 
 /// Starts the `oz-api` binary on `data_dir`; returns it and its address.
 fn start_server(data_dir: &std::path::Path) -> (Child, String, std::sync::mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oz-api"))
+    start_command(Command::new(env!("CARGO_BIN_EXE_oz-api")), data_dir)
+}
+
+/// Runs `command` (the `oz-api` binary, or what execs it) as the server on `data_dir`.
+fn start_command(
+    mut command: Command,
+    data_dir: &std::path::Path,
+) -> (Child, String, std::sync::mpsc::Receiver<String>) {
+    let mut child = command
         .env("OZ_BIND", "127.0.0.1:0")
         .env("OZ_DATA_DIR", data_dir)
         .env("OZ_ADMIN_EMAIL", ADMIN_EMAIL)
@@ -175,6 +185,18 @@ async fn admin_token(http: &reqwest::Client, addr: &str) -> String {
         .await
         .unwrap();
     login["access_token"].as_str().unwrap().to_string()
+}
+
+/// Starts a `quality` analysis of folder `fid` on the server at `addr`.
+async fn start_quality(http: &reqwest::Client, addr: &str, token: &str, fid: &str) {
+    let started = http
+        .post(format!("http://{addr}/api/folders/{fid}/analyses/"))
+        .header("X-Forensic-Access-Token", token)
+        .json(&json!({"analyses": [{"type": "quality"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
 }
 
 /// Waits for a log line containing `needle`.
@@ -225,14 +247,7 @@ async fn a_server_killed_mid_analysis_redoes_the_job_after_restart() {
         .as_str()
         .unwrap()
         .to_string();
-    let started = http
-        .post(url(&format!("/api/folders/{fid}/analyses/")))
-        .header("X-Forensic-Access-Token", &token)
-        .json(&json!({"analyses": [{"type": "quality"}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(started.status(), 201);
+    start_quality(&http, &addr, &token, &fid).await;
     wait_for_line(&logs, "analysis job started");
     server.0.kill().unwrap();
     server.0.wait().unwrap();
@@ -362,4 +377,159 @@ async fn a_storage_outage_loses_nothing() {
     let mut want = started.clone();
     want.sort();
     assert_eq!(listed, want);
+}
+
+/// The server on a data folder of its own 24 MiB tmpfs, mounted in a user and mount namespace
+/// (`unshare`, no privileges needed), so the test can fill that disk without touching the
+/// machine's. The test reaches the folder through `/proc/<pid>/root`.
+fn start_on_small_disk(
+    data_dir: &std::path::Path,
+) -> (
+    Killed,
+    String,
+    std::path::PathBuf,
+    std::sync::mpsc::Receiver<String>,
+) {
+    let mut unshare = Command::new("unshare");
+    unshare.args([
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        r#"mount -t tmpfs -o size=24m tmpfs "$OZ_DATA_DIR" && exec "$0" serve"#,
+        env!("CARGO_BIN_EXE_oz-api"),
+    ]);
+    let (child, addr, logs) = start_command(unshare, data_dir);
+    let seen = std::path::PathBuf::from(format!("/proc/{}/root", child.id())).join(
+        data_dir
+            .strip_prefix("/")
+            .expect("temporary folders are absolute"),
+    );
+    (Killed(child), addr, seen, logs)
+}
+
+/// Fills the disk under `dir` with one file; returns its path.
+fn fill_disk(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write as _;
+    let path = dir.join("ballast");
+    let mut file = std::fs::File::create(&path).expect("ballast file");
+    for chunk in [1 << 20, 4096, 1] {
+        let bytes = vec![0u8; chunk];
+        while file.write_all(&bytes).and_then(|()| file.flush()).is_ok() {}
+    }
+    path
+}
+
+/// Every file name under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+        if entry.file_type().unwrap().is_dir() {
+            out.extend(files_under(&entry.path()));
+        } else {
+            out.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_writes_whole_and_corrupts_nothing() {
+    if storage() == Storage::Aws {
+        // The binary runs on the embedded store in both suite runs; once is enough.
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, addr, disk, _logs) = start_on_small_disk(dir.path());
+    let http = reqwest::Client::new();
+    let url = |p: &str| format!("http://{addr}{p}");
+    let token = admin_token(&http, &addr).await;
+    let upload = |photo: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "selfie",
+                reqwest::multipart::Part::bytes(photo).file_name("selfie.jpg"),
+            )
+            .text(
+                "payload",
+                json!({"media:tags": {"selfie": ["photo_selfie"]}}).to_string(),
+            );
+        http.post(url("/api/folders/"))
+            .header("X-Forensic-Access-Token", &token)
+            .multipart(form)
+    };
+    let before = jpeg(320, 240);
+    let (status, kept) = read(upload(before.clone()).send().await.unwrap()).await;
+    assert_eq!(status, 201, "{kept}");
+
+    let ballast = fill_disk(&disk);
+    let refused = read(upload(jpeg(640, 480)).send().await.unwrap()).await;
+    assert_error(&refused, 507, 12);
+    assert!(
+        refused.1["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("storage is full"),
+        "{}",
+        refused.1
+    );
+    assert!(
+        !files_under(&disk).iter().any(|f| f.ends_with(".part")),
+        "a partial file was left on the full disk"
+    );
+
+    std::fs::remove_file(&ballast).unwrap();
+    // Space is back: the same process goes on, and holds exactly what it held before.
+    let (status, folders) = read(
+        http.get(url("/api/folders/?with_media=true"))
+            .header("X-Forensic-Access-Token", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{folders}");
+    assert_eq!(
+        folders["total_count"], 1,
+        "the refused upload left a folder: {folders}"
+    );
+    assert_eq!(folders["items"][0]["folder_id"], kept["folder_id"]);
+    let file_url = folders["items"][0]["media"][0]["original_url"]
+        .as_str()
+        .expect("original_url");
+    let bytes = http
+        .get(file_url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        bytes.as_ref(),
+        before.as_slice(),
+        "the stored photo changed"
+    );
+    let (status, after) = read(upload(jpeg(640, 480)).send().await.unwrap()).await;
+    assert_eq!(status, 201, "{after}");
+    let fid = after["folder_id"].as_str().unwrap();
+    start_quality(&http, &addr, &token, fid).await;
+    let mut analyses = Value::Null;
+    for _ in 0..600 {
+        analyses = http
+            .get(url(&format!("/api/folders/{fid}/analyses/")))
+            .header("X-Forensic-Access-Token", &token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if analyses[0]["state"] != "PROCESSING" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(analyses[0]["state"], "FINISHED", "{analyses}");
 }

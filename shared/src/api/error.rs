@@ -16,6 +16,7 @@ impl Error {
         match self {
             Error::Unexpected(_) => (0, StatusCode::INTERNAL_SERVER_ERROR),
             Error::Storage(_) => (12, StatusCode::SERVICE_UNAVAILABLE),
+            Error::StorageFull(_) => (12, StatusCode::INSUFFICIENT_STORAGE),
             Error::NotRealized(_) => (2, StatusCode::NOT_IMPLEMENTED),
             Error::InvalidStructure(_) => (3, StatusCode::BAD_REQUEST),
             Error::InvalidValue(_) => (4, StatusCode::BAD_REQUEST),
@@ -62,6 +63,7 @@ impl IntoResponse for Error {
         match &self {
             Error::Unexpected(e) => tracing::error!(error = format!("{e:#}"), "unexpected error"),
             Error::Storage(e) => tracing::error!(error = format!("{e:#}"), "data store failed"),
+            Error::StorageFull(e) => tracing::error!(error = format!("{e:#}"), "storage full"),
             Error::External(e) => tracing::error!(error = %e, "external service failed"),
             Error::Unavailable(e) => tracing::warn!(error = %e, "service unavailable"),
             _ => tracing::debug!(code, error = %self, "request refused"),

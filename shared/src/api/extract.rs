@@ -219,7 +219,14 @@ impl QueryPairs {
             }
         };
         Ok(Page {
-            offset: self.parse("offset")?.unwrap_or(0),
+            // An int64 as the document states; usize would take more.
+            offset: match self.parse::<i64>("offset")? {
+                None => 0,
+                Some(n) if n >= 0 => n as usize,
+                Some(n) => {
+                    return Err(Error::invalid(format!("offset={n}: use 0 or more")));
+                }
+            },
             limit,
             total_omit: self.flag("total_omit", false)?,
         })

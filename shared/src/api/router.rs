@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{any, get, post};
+use axum::routing::{MethodRouter, get, post};
 use tower::Service;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -80,7 +80,7 @@ impl Function {
                     "/api/users/{id}",
                     get(users::get).patch(users::update).delete(users::delete),
                 )
-                .route("/api/users/{id}/meta_data", any(metadata::handle)),
+                .route("/api/users/{id}/meta_data", meta_data()),
             Self::Folders => Router::new()
                 .route("/api/folders", get(folders::list).post(folders::create))
                 .route(
@@ -96,15 +96,15 @@ impl Function {
                     "/api/analyses/{id}",
                     get(analyses::get).patch(analyses::decide),
                 )
-                .route("/api/analyses/{id}/meta_data", any(metadata::handle))
+                .route("/api/analyses/{id}/meta_data", meta_data())
                 .route(
                     "/api/folders/{id}/media/uploads",
                     post(folders::create_uploads).get(folders::list_uploads),
                 )
-                .route("/api/folders/{id}/meta_data", any(metadata::handle))
+                .route("/api/folders/{id}/meta_data", meta_data())
                 .route("/api/media/{id}", get(media::get).patch(media::update))
                 .route("/api/media/{id}/file", get(media::file))
-                .route("/api/media/{id}/meta_data", any(metadata::handle))
+                .route("/api/media/{id}/meta_data", meta_data())
                 .route("/files/{*key}", get(files::get).put(files::put)),
             Self::Collections => Router::new()
                 .route(
@@ -115,7 +115,7 @@ impl Function {
                     "/api/collections/{id}",
                     get(collections::get).delete(collections::delete),
                 )
-                .route("/api/collections/{id}/meta_data", any(metadata::handle))
+                .route("/api/collections/{id}/meta_data", meta_data())
                 .route(
                     "/api/collections/{cid}/persons",
                     get(collections::list_persons).post(collections::create_person),
@@ -215,6 +215,15 @@ pub fn router(app: Arc<App>, functions: &[Function]) -> OzPaths<Router> {
     }
     let max_body = app.config.limits.max_body_bytes;
     with_layers(r.with_state(app), max_body)
+}
+
+/// The `meta_data` routes: one handler reads (GET), replaces (POST), merges (PATCH) and clears
+/// (DELETE); any other method is 405 like everywhere else.
+fn meta_data() -> MethodRouter<Arc<App>> {
+    get(metadata::handle)
+        .post(metadata::handle)
+        .patch(metadata::handle)
+        .delete(metadata::handle)
 }
 
 /// The layers every function shares, around routes whose state is set: Oz-shaped 404/405, body

@@ -30,12 +30,12 @@ pub struct CompanyPatch {
     pub analysis_thresholds: Option<Thresholds>,
 }
 
+/// 1 to 200 characters as sent (the document's bound), not all blank; kept trimmed.
 fn check_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    if name.chars().count() > 200 || name.trim().is_empty() {
         return Err(Error::invalid("company name must be 1 to 200 characters"));
     }
-    Ok(name.to_string())
+    Ok(name.trim().to_string())
 }
 
 fn meta(v: Option<serde_json::Value>) -> Result<MetaData> {

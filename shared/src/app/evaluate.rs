@@ -408,7 +408,12 @@ async fn run_collection(
                 r.results_data
                     .insert("candidates".into(), Value::Array(persons.clone()));
                 if hit {
-                    hits.extend(matched.iter().map(|v| v["person_id"].clone()));
+                    // Each person once, however many of the folder's media matched them.
+                    for v in matched {
+                        if !hits.contains(&v["person_id"]) {
+                            hits.push(v["person_id"].clone());
+                        }
+                    }
                 }
                 r.resolution_status = Some(if hit {
                     Resolution::Declined

@@ -53,14 +53,18 @@ impl Blobs for FsBlobs {
             .await
             .context("creating blob folder")?;
         // Write then rename, so a crash never leaves a half-written object under the real key.
+        // On a failed write (a full disk) the partial file goes too, so it holds no space.
         let tmp = path.with_extension("part");
-        tokio::fs::write(&tmp, &bytes)
-            .await
-            .context("writing blob")?;
-        tokio::fs::rename(&tmp, &path)
-            .await
-            .context("publishing blob")?;
-        Ok(())
+        let written = match tokio::fs::write(&tmp, &bytes).await {
+            Ok(()) => tokio::fs::rename(&tmp, &path)
+                .await
+                .context("publishing blob"),
+            Err(e) => Err(anyhow::Error::new(e).context("writing blob")),
+        };
+        if written.is_err() {
+            let _ = tokio::fs::remove_file(&tmp).await;
+        }
+        written.map_err(BlobError::Backend)
     }
 
     async fn get(&self, key: &str) -> Result<Bytes, BlobError> {

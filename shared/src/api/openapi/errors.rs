@@ -49,6 +49,8 @@ error_responses! {
     BadGateway = 502, "Oz code 11: a dependency failed (e.g. too many concurrent writes to one collection; retry).";
     /// 503: a dependency is not ready or not reachable; retry.
     Unavailable = 503, "Oz code 11 (ours): the face engine this process needs has not loaded yet; the request waited 20 s for it. Oz code 12 (ours: Oz answers 500): the data store could not be reached; nothing was changed, retry.";
+    /// 507: the embedded data folder's disk is full.
+    InsufficientStorage = 507, "Oz code 12 (ours): the local server's disk is full; the write was refused whole and nothing of the request was kept. Retry once space is freed.";
     /// 408: the body stopped arriving.
     RequestTimeout = 408, "Oz code 3 (ours): the request body paused longer than the server's read timeout; nothing of the request was kept.";
     /// 429: too many failed logins.

@@ -304,8 +304,9 @@ impl Modify for OptionalBodies {
     }
 }
 
-/// Every operation can answer 500 code 0 (handler errors, and panics caught by the router) and
-/// 503 (the store unreachable, the engine loading); one with a body, 408 when it stalls.
+/// Every operation can answer 500 code 0 (handler errors, and panics caught by the router), 503
+/// (the store unreachable, the engine loading) and 507 (the local disk full; sessions and
+/// uploads write even on reads); one with a body, 408 when it stalls.
 struct EveryOperationCanFail;
 
 impl Modify for EveryOperationCanFail {
@@ -325,6 +326,9 @@ impl Modify for EveryOperationCanFail {
                 op.responses
                     .responses
                     .extend(errors::Unavailable::responses());
+                op.responses
+                    .responses
+                    .extend(errors::InsufficientStorage::responses());
                 if op.request_body.is_some() {
                     op.responses
                         .responses

@@ -14,10 +14,36 @@ pub struct PageQuery {
     #[param(minimum = 0)]
     offset: Option<u64>,
     /// Page size: 1 to 5000 (default 100), or -1 for 5000.
-    #[param(minimum = -1, maximum = 5000)]
+    #[param(schema_with = limit)]
     limit: Option<i64>,
     /// `true` leaves `total_count` out of the answer.
     total_omit: Option<bool>,
+}
+
+/// `limit`: -1, or 1 to 5000 (0 is refused).
+fn limit() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    let int = || {
+        ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+            utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64),
+        ))
+    };
+    OneOfBuilder::new()
+        .item(int().minimum(Some(1)).maximum(Some(5000)))
+        .item(int().enum_values(Some([-1])))
+        .into()
+}
+
+/// `meta_data`: repeated `key==value` strings.
+fn meta_data_pairs() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("==")),
+        )
+        .into()
 }
 
 /// Filters of `GET /api/companies`.
@@ -67,7 +93,7 @@ pub struct FolderListQuery {
     #[param(rename = "time_created.max")]
     time_created_max: Option<f64>,
     /// `key==value`, repeatable: folders whose `meta_data` holds every pair.
-    #[param(style = Form, explode)]
+    #[param(style = Form, explode, schema_with = meta_data_pairs)]
     meta_data: Option<Vec<String>>,
     /// A comma list of folder states (`INITIAL`, `PROCESSING`, `FAILED`, `FINISHED`).
     resolution_status: Option<String>,

@@ -147,12 +147,26 @@ pub struct Thresholds {
 
 /// A change of thresholds: fields left out take their defaults (0.5, 0.85, null).
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ThresholdsChange {
-    #[schema(required = false, example = 0.5)]
+    /// In (0, 1].
+    #[schema(
+        required = false,
+        example = 0.5,
+        exclusive_minimum = 0.0,
+        maximum = 1.0
+    )]
     pub liveness: f32,
-    #[schema(required = false, example = 0.85)]
+    /// In (0, 1].
+    #[schema(
+        required = false,
+        example = 0.85,
+        exclusive_minimum = 0.0,
+        maximum = 1.0
+    )]
     pub biometry: f32,
-    #[schema(required = false)]
+    /// In [0, `biometry`).
+    #[schema(required = false, minimum = 0.0, maximum = 1.0)]
     pub operator_band: Option<f32>,
 }
 
@@ -472,6 +486,7 @@ pub struct WebhookSecret {
 
 /// Login credentials.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub email: String,
     #[schema(format = Password)]
@@ -480,128 +495,129 @@ pub struct Credentials {
 
 /// Body of `POST /api/authorize/auth`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Login {
     pub credentials: Credentials,
 }
 
 /// Body of `POST /api/authorize/refresh`; the current access token goes in the header.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Refresh {
     pub expire_token: String,
 }
 
 /// Body of `POST /api/companies`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewCompany {
-    /// 1 to 200 characters.
+    /// 1 to 200 characters, not all blank (kept trimmed).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
-    #[schema(required = false)]
-    pub meta_data: MetaData,
+    pub meta_data: Option<MetaData>,
 }
 
 /// Body of `PATCH /api/companies/{id}`; absent fields stay as they are.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CompanyPatch {
-    #[schema(required = false)]
-    pub name: String,
-    #[schema(required = false)]
-    pub meta_data: MetaData,
+    /// 1 to 200 characters, not all blank (kept trimmed).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: Option<String>,
+    pub meta_data: Option<MetaData>,
     /// **ours**: ADMIN or the company's CLIENT ADMIN.
-    #[schema(required = false)]
-    pub analysis_thresholds: ThresholdsChange,
+    pub analysis_thresholds: Option<ThresholdsChange>,
 }
 
 /// Body of `POST /api/users`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUser {
+    /// An email address (kept lower-case).
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    #[schema(format = Password)]
+    /// 8 to 256 characters.
+    #[schema(format = Password, min_length = 8, max_length = 256)]
     pub password: String,
-    #[schema(required = false)]
-    pub user_type: Role,
+    pub user_type: Option<Role>,
     /// ADMIN names the company; others create in their own.
-    #[schema(required = false)]
-    pub company_id: Uuid,
-    #[schema(required = false)]
+    pub company_id: Option<Uuid>,
+    #[schema(required = false, max_length = 100)]
     pub first_name: String,
-    #[schema(required = false)]
+    #[schema(required = false, max_length = 100)]
     pub last_name: String,
-    #[schema(required = false)]
+    #[schema(required = false, max_length = 100)]
     pub middle_name: String,
-    #[schema(required = false)]
-    pub is_active: bool,
+    pub is_active: Option<bool>,
     /// Pre-6.0 spelling: `CLIENT` + `is_admin` means CLIENT ADMIN.
-    #[schema(required = false)]
-    pub is_admin: bool,
+    pub is_admin: Option<bool>,
     /// Pre-6.0 spelling: `CLIENT` + `is_service` means CLIENT SERVICE.
-    #[schema(required = false)]
-    pub is_service: bool,
-    #[schema(required = false)]
-    pub can_start_analysis_biometry: bool,
-    #[schema(required = false)]
-    pub can_start_analysis_quality: bool,
-    #[schema(required = false)]
-    pub can_start_analysis_collection: bool,
-    #[schema(required = false)]
-    pub can_start_analysis_documents: bool,
-    #[schema(required = false)]
-    pub meta_data: MetaData,
+    pub is_service: Option<bool>,
+    pub can_start_analysis_biometry: Option<bool>,
+    pub can_start_analysis_quality: Option<bool>,
+    pub can_start_analysis_collection: Option<bool>,
+    pub can_start_analysis_documents: Option<bool>,
+    pub meta_data: Option<MetaData>,
 }
 
 /// Body of `PATCH /api/users/{id}`; absent fields stay as they are. Changing the password or
 /// deactivating closes the user's sessions.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserPatch {
-    #[schema(required = false)]
-    pub email: String,
-    #[schema(required = false, format = Password)]
-    pub password: String,
-    #[schema(required = false)]
-    pub user_type: Role,
-    #[schema(required = false)]
-    pub first_name: String,
-    #[schema(required = false)]
-    pub last_name: String,
-    #[schema(required = false)]
-    pub middle_name: String,
-    #[schema(required = false)]
-    pub is_active: bool,
-    #[schema(required = false)]
-    pub can_start_analysis_biometry: bool,
-    #[schema(required = false)]
-    pub can_start_analysis_quality: bool,
-    #[schema(required = false)]
-    pub can_start_analysis_collection: bool,
-    #[schema(required = false)]
-    pub can_start_analysis_documents: bool,
-    #[schema(required = false)]
-    pub meta_data: MetaData,
+    #[schema(format = Email, max_length = 254)]
+    pub email: Option<String>,
+    #[schema(format = Password, min_length = 8, max_length = 256)]
+    pub password: Option<String>,
+    pub user_type: Option<Role>,
+    #[schema(max_length = 100)]
+    pub first_name: Option<String>,
+    #[schema(max_length = 100)]
+    pub last_name: Option<String>,
+    #[schema(max_length = 100)]
+    pub middle_name: Option<String>,
+    pub is_active: Option<bool>,
+    pub can_start_analysis_biometry: Option<bool>,
+    pub can_start_analysis_quality: Option<bool>,
+    pub can_start_analysis_collection: Option<bool>,
+    pub can_start_analysis_documents: Option<bool>,
+    pub meta_data: Option<MetaData>,
 }
 
 /// One analysis to start.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AnalysisRequest {
     /// `quality` (also `liveness`), `biometry`, `collection` or `documents` (not realised: 501),
     /// in any case.
-    #[schema(rename = "type", example = "quality")]
-    pub kind: String,
+    #[schema(rename = "type", inline)]
+    pub kind: RequestedType,
     /// The media to analyse (default: every media the type takes). Also read from
     /// `params.source_media`.
-    #[schema(required = false)]
-    pub source_media: Vec<Uuid>,
+    pub source_media: Option<Vec<Uuid>>,
     /// biometry: `threshold_min`, `threshold_max`; quality: `extract_best_shot`; collection:
     /// `collection_id` (a UUID or an alias) or `alias`, `decision_threshold`, `decision_count`,
     /// `top_k`.
-    #[schema(required = false)]
-    pub params: MetaData,
-    #[schema(required = false)]
-    pub meta_data: MetaData,
+    pub params: Option<MetaData>,
+    pub meta_data: Option<MetaData>,
+}
+
+/// An analysis type as a request names it (also in upper case).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum RequestedType {
+    Quality,
+    Liveness,
+    Biometry,
+    Collection,
+    Documents,
 }
 
 /// Body of `POST /api/folders/{id}/analyses`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StartAnalyses {
-    /// At most 10.
+    #[schema(min_items = 1, max_items = 10)]
     pub analyses: Vec<AnalysisRequest>,
     /// Where the folder is POSTed (signed) once every analysis of this request has ended.
     pub resolution_endpoint: Option<String>,
@@ -618,12 +634,14 @@ pub enum Decided {
 
 /// Body of `PATCH /api/analyses/{id}`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OperatorDecision {
     pub resolution_status: Decided,
 }
 
 /// Body of `PATCH /api/media/{id}`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MediaPatch {
     /// Replaces the media's tags (checked against the Oz tag list and the media kind).
     pub tags: Vec<String>,
@@ -631,38 +649,66 @@ pub struct MediaPatch {
 
 /// One file about to be uploaded directly.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UploadRequest {
-    /// File name, kept as `original_name` (also accepted as `key`).
+    /// File name, kept as `original_name` (also accepted as `key`); 1 to 255 characters, not
+    /// all blank.
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub name: String,
-    /// image/jpeg, image/png, image/webp, video/mp4, video/quicktime or application/zip; the
-    /// sniffed content must match.
-    pub content_type: String,
-    /// Exact size in bytes.
+    /// The sniffed content must match.
+    #[schema(inline)]
+    pub content_type: UploadContentType,
+    /// Exact size in bytes, at most the file bound (`OZ_MAX_FILE_BYTES`, default 50 MiB).
+    #[schema(minimum = 1)]
     pub size: u64,
     #[schema(required = false)]
     pub tags: Vec<String>,
-    #[schema(required = false)]
-    pub meta_data: MetaData,
+    pub meta_data: Option<MetaData>,
+}
+
+/// What a direct upload may declare.
+#[derive(ToSchema)]
+pub enum UploadContentType {
+    #[schema(rename = "image/jpeg")]
+    Jpeg,
+    #[schema(rename = "image/png")]
+    Png,
+    #[schema(rename = "image/webp")]
+    Webp,
+    #[schema(rename = "video/mp4")]
+    Mp4,
+    #[schema(rename = "video/quicktime")]
+    QuickTime,
+    #[schema(rename = "application/zip")]
+    Zip,
 }
 
 /// Body of `POST /api/folders/{id}/media/uploads`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UploadsBody {
+    /// At most the upload file bound (`OZ_MAX_FILES`, default 10).
+    #[schema(min_items = 1)]
     pub files: Vec<UploadRequest>,
 }
 
 /// Body of `POST /api/collections`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewCollection {
-    /// Unique per company, case-insensitive; 1 to 128 printable characters.
+    /// Unique per company, case-insensitive; 1 to 128 printable characters, not all blank (kept
+    /// trimmed).
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub alias: String,
     /// ADMIN may name any company, CLIENT ADMIN only its own.
-    #[schema(required = false)]
-    pub company_id: Uuid,
-    #[schema(required = false)]
-    pub description: String,
-    #[schema(required = false)]
-    pub meta_data: MetaData,
+    pub company_id: Option<Uuid>,
+    #[schema(max_length = 1000)]
+    pub description: Option<String>,
+    pub meta_data: Option<MetaData>,
 }
 
 /// The `payload` part of a folder upload: what to do with the files, keyed by their form names.

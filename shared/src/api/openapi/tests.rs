@@ -6,8 +6,8 @@
 //! the top level of its second argument. That set must equal the document's operations, both
 //! ways. A route the parser cannot read (a non-literal path, an unknown method router, `nest`)
 //! fails the test rather than being skipped, so the one table — the `.route` calls — cannot
-//! drift from the document. `any(..)` is the `meta_data` handler, which serves GET, POST, PATCH
-//! and DELETE.
+//! drift from the document. `router::meta_data()` is the
+//! `meta_data` handler on GET, POST, PATCH and DELETE; `any(..)` is refused.
 //!
 //! **File.** `docs/openapi.json` must be what the code generates; `OZ_WRITE_OPENAPI=1 cargo test
 //! -p shared --lib openapi` rewrites it.
@@ -122,8 +122,8 @@ fn methods_of(router: &str, path: &str) -> Vec<&'static str> {
         "put" => vec!["PUT"],
         "patch" => vec!["PATCH"],
         "delete" => vec!["DELETE"],
-        // The only `any` route is `metadata::handle`, which reads, replaces, merges and clears.
-        "any" => vec!["GET", "POST", "PATCH", "DELETE"],
+        // `router::meta_data()`: the one `metadata::handle` on these four methods.
+        "meta_data" => vec!["GET", "POST", "PATCH", "DELETE"],
         other => panic!("route {path}: method router `{other}(..)` is not known to this test"),
     }
 }
@@ -216,7 +216,7 @@ fn the_route_parser_reads_method_chains() {
             "/b/{*key}",
             axum::routing::delete(f::delete_image),
         )
-        .route("/c", any(metadata::handle));"#;
+        .route("/c", meta_data());"#;
     let got = routes_in(code, "test");
     let want: BTreeSet<_> = [
         ("GET", "/a/{id}"),

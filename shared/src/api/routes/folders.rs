@@ -106,6 +106,8 @@ pub async fn add_media(
     Path(id): Path<String>,
     MultipartUpload(up): MultipartUpload,
 ) -> Result<(StatusCode, Json<Value>)> {
+    // A malformed id is 404 whatever the body says.
+    let folder = path_id(&id, "folder")?;
     if up.analyses.is_some() {
         return Err(Error::NotRealized(
             "payload.analyses on added media: start them with POST /api/folders/{id}/analyses/"
@@ -117,7 +119,7 @@ pub async fn add_media(
             "send at least one media file (a multipart part with bytes)".into(),
         ));
     }
-    let media = state.0.add_media(&a, path_id(&id, "folder")?, up).await?;
+    let media = state.0.add_media(&a, folder, up).await?;
     Ok((
         StatusCode::CREATED,
         Json(Value::Array(views::media_list(&state.0, &media).await?)),
