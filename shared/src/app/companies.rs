@@ -30,12 +30,10 @@ pub struct CompanyPatch {
     pub analysis_thresholds: Option<Thresholds>,
 }
 
-/// 1 to 200 characters as sent (the document's bound), not all blank; kept trimmed.
 fn check_name(name: &str) -> Result<String> {
-    if name.chars().count() > 200 || name.trim().is_empty() {
-        return Err(Error::invalid("company name must be 1 to 200 characters"));
-    }
-    Ok(name.trim().to_string())
+    crate::domain::trimmed_within(name, 200)
+        .map(str::to_string)
+        .ok_or_else(|| Error::invalid("company name must be 1 to 200 characters"))
 }
 
 fn meta(v: Option<serde_json::Value>) -> Result<MetaData> {

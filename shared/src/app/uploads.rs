@@ -122,11 +122,8 @@ impl App {
         ttl: i64,
     ) -> Result<PendingUpload> {
         let max = self.config.limits.max_file_bytes as u64;
-        // 255 characters as sent (the document's bound), not all blank; kept trimmed.
-        let name = f.name.trim();
-        if name.is_empty() || f.name.chars().count() > 255 {
-            return Err(Error::invalid("name must be 1 to 255 characters"));
-        }
+        let name = crate::domain::trimmed_within(&f.name, 255)
+            .ok_or_else(|| Error::invalid("name must be 1 to 255 characters"))?;
         if !CONTENT_TYPES.iter().any(|(c, _)| *c == f.content_type) {
             return Err(Error::InvalidType(format!(
                 "content_type {:?} is not one of {}",

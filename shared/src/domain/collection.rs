@@ -97,15 +97,14 @@ pub struct StoredPersonImage {
 
 /// Checks and normalises an alias: trimmed, 1 to [`MAX_ALIAS`] characters, no control characters.
 pub fn check_alias(alias: &str) -> Result<String> {
-    // Length and characters are of the alias as sent (what the document states); it is kept
-    // trimmed.
-    let a = alias.trim();
-    if a.is_empty() || alias.chars().count() > MAX_ALIAS || alias.chars().any(char::is_control) {
-        return Err(Error::invalid(format!(
-            "alias must be 1 to {MAX_ALIAS} printable characters"
-        )));
-    }
-    Ok(a.to_string())
+    super::trimmed_within(alias, MAX_ALIAS)
+        .filter(|_| !alias.chars().any(char::is_control))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "alias must be 1 to {MAX_ALIAS} printable characters"
+            ))
+        })
 }
 
 /// The `params` of a `collection` analysis, checked.

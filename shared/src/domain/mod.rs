@@ -21,3 +21,10 @@ pub use ids::{
     UserId,
 };
 pub use role::Role;
+
+/// `value` trimmed, when it is not blank and at most `max` characters as sent: the bound the API
+/// document states, so padding cannot carry a value past it.
+pub fn trimmed_within(value: &str, max: usize) -> Option<&str> {
+    let trimmed = value.trim();
+    (!trimmed.is_empty() && value.chars().count() <= max).then_some(trimmed)
+}
