@@ -16,6 +16,8 @@ mod faults;
 mod gestures;
 mod instant;
 mod lambda_events;
+mod lambda_init;
+mod lambda_runtime;
 mod lite;
 mod openapi;
 mod oz_clients;

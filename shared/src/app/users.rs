@@ -94,6 +94,13 @@ impl App {
             );
             return Ok(());
         };
+        self.create_first_admin(email, password.expose()).await
+    }
+
+    /// Creates the ADMIN of `OZ_ADMIN_EMAIL` with a company of its own. Concurrent cold starts
+    /// (several Lambda instances at once) all see no user and all get here: the first insert
+    /// wins and the others drop the company they made for it.
+    async fn create_first_admin(&self, email: String, password: &str) -> anyhow::Result<()> {
         let t = now();
         let company = Company {
             company_id: CompanyId::new(),
@@ -110,7 +117,7 @@ impl App {
             .await?;
         let req = NewUser {
             email,
-            password: password.expose().to_string(),
+            password: password.to_string(),
             user_type: Some(Role::Admin),
             company_id: Some(company.company_id),
             first_name: "Admin".into(),
@@ -125,12 +132,19 @@ impl App {
             can_start_analysis_documents: None,
             meta_data: None,
         };
-        let user = self
-            .insert_user(req, company.company_id, Role::Admin)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        tracing::info!(email = %user.email, "created the first ADMIN from OZ_ADMIN_EMAIL");
-        Ok(())
+        match self.insert_user(req, company.company_id, Role::Admin).await {
+            Ok(user) => {
+                tracing::info!(email = %user.email, "created the first ADMIN from OZ_ADMIN_EMAIL");
+                Ok(())
+            }
+            Err(Error::AlreadyExists(_)) => {
+                self.store
+                    .delete(&repo::company_pk(company.company_id), META)
+                    .await?;
+                Ok(())
+            }
+            Err(e) => Err(anyhow::anyhow!("{e}")),
+        }
     }
 
     /// Creates a user.
@@ -356,5 +370,40 @@ impl App {
             .put(repo::user_item(&s), Condition::Exists)
             .await?;
         Ok(s.user.meta_data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, SecretString};
+    use crate::ports::Range;
+
+    #[tokio::test]
+    async fn a_second_instance_creating_the_first_admin_leaves_one_admin_and_one_company() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::from_env().unwrap();
+        config.data_dir = dir.path().into();
+        config.admin = Some((
+            "admin@example.com".into(),
+            SecretString::from("admin-password-1"),
+        ));
+        let app = crate::wiring::local(config, "http://127.0.0.1".into())
+            .await
+            .unwrap();
+        // What an instance that started before the first one's insert does.
+        app.create_first_admin("admin@example.com".into(), "admin-password-1")
+            .await
+            .unwrap();
+        let count = |index| {
+            let app = app.clone();
+            async move {
+                super::repo::index_items(&*app.store, &index, &Range::default())
+                    .await
+                    .unwrap()
+                    .len()
+            }
+        };
+        assert_eq!(count(super::repo::all_users()).await, 1);
+        assert_eq!(count(super::repo::all_companies()).await, 1);
     }
 }

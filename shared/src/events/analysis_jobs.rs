@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument as _;
 
 use async_trait::async_trait;
 
@@ -56,20 +57,26 @@ impl Consumer for AnalysisJobs {
                 return Outcome::Done;
             }
         };
-        tracing::info!(analysis_id = %job.analysis_id, "analysis job started");
-        match self.app.run_analysis(&*self.analyzer, &job).await {
-            Ok(RunOutcome::Finished(resolution)) => {
-                tracing::info!(analysis_id = %job.analysis_id, ?resolution, "job done");
-                Outcome::Done
-            }
-            Ok(RunOutcome::AlreadyDone) => {
-                tracing::info!(analysis_id = %job.analysis_id, "job already done (redelivery)");
-                Outcome::Done
-            }
-            Err(e) => {
-                tracing::error!(analysis_id = %job.analysis_id, error = %e, "job failed; will retry");
-                self.retry()
+        // The Oz ids on every line of the job, the engine's included (a JSON log field each).
+        let span = tracing::info_span!("analysis", analyse_id = %job.analysis_id, folder_id = %job.folder_id);
+        async {
+            tracing::info!("analysis job started");
+            match self.app.run_analysis(&*self.analyzer, &job).await {
+                Ok(RunOutcome::Finished(resolution)) => {
+                    tracing::info!(?resolution, "job done");
+                    Outcome::Done
+                }
+                Ok(RunOutcome::AlreadyDone) => {
+                    tracing::info!("job already done (redelivery)");
+                    Outcome::Done
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "job failed; will retry");
+                    self.retry()
+                }
             }
         }
+        .instrument(span)
+        .await
     }
 }

@@ -8,6 +8,7 @@
 mod fixtures;
 pub mod flow;
 pub mod hooks;
+pub mod lambda;
 pub mod proxy;
 mod stores;
 
