@@ -84,13 +84,7 @@ pub fn sqs_mapping(
             if !enabled.load(Ordering::SeqCst) {
                 // Disabled while this receive was in flight: hand the messages back untouched.
                 for m in &messages {
-                    let _ = sqs
-                        .change_message_visibility()
-                        .queue_url(&queue_url)
-                        .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
-                        .visibility_timeout(0)
-                        .send()
-                        .await;
+                    release(&sqs, &queue_url, m).await;
                 }
                 continue;
             }
@@ -113,15 +107,7 @@ pub fn sqs_mapping(
                 let receipt = m.receipt_handle.clone().unwrap_or_default();
                 let id = m.message_id.clone().unwrap_or_default();
                 if failed.contains(&id) {
-                    // Visible again at once rather than after the queue's visibility timeout
-                    // (15 min for analyses): the test would otherwise wait that long per retry.
-                    let _ = sqs
-                        .change_message_visibility()
-                        .queue_url(&queue_url)
-                        .receipt_handle(receipt)
-                        .visibility_timeout(0)
-                        .send()
-                        .await;
+                    release(&sqs, &queue_url, m).await;
                     *log.lock()
                         .unwrap()
                         .failed
@@ -143,6 +129,18 @@ pub fn sqs_mapping(
             }
         }
     })
+}
+
+/// Makes `m` visible again at once rather than after the queue's visibility timeout (15 min for
+/// analyses): the test would otherwise wait that long per retry.
+async fn release(sqs: &aws_sdk_sqs::Client, queue_url: &str, m: &aws_sdk_sqs::types::Message) {
+    let _ = sqs
+        .change_message_visibility()
+        .queue_url(queue_url)
+        .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
+        .visibility_timeout(0)
+        .send()
+        .await;
 }
 
 /// One message as the SQS event record Lambda builds.
