@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 pub use crate::domain::webhook::DestinationPolicy;
+use crate::metrics::Metrics;
 
 /// How long SQS hides a received analysis job (`VisibilityTimeout` of the analysis queue in
 /// `template.yaml`): up to the 15 min a Lambda worker may run on one job. The embedded queue
@@ -74,6 +75,9 @@ pub struct Config {
     /// `OZ_READ_TIMEOUT` (seconds, default 15): the local server closes a connection whose
     /// request headers take longer, and answers 408 to a body that pauses longer.
     pub read_timeout: Duration,
+    /// `OZ_METRICS_EMF` (default: on under Lambda) and `OZ_METRICS_NAMESPACE` (default `OzApi`):
+    /// service metrics as Embedded Metric Format lines on stdout.
+    pub metrics: Metrics,
 }
 
 /// How wrong passwords are throttled: counted per account and per client address over a window;
@@ -261,6 +265,7 @@ impl Config {
         let secs = |name: &str, default: u64| var(name, default).map(Duration::from_secs);
         let mut media = media_decode::Limits::default();
         media.max_pixels = var("OZ_MAX_IMAGE_PIXELS", media.max_pixels)?;
+        let in_lambda = opt("AWS_LAMBDA_FUNCTION_NAME").is_some();
         Ok(Self {
             bind: var("OZ_BIND", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             data_dir: var("OZ_DATA_DIR", PathBuf::from("data"))?,
@@ -287,7 +292,7 @@ impl Config {
             webhooks: WebhookConfig {
                 policy: var(
                     "OZ_WEBHOOK_POLICY",
-                    if opt("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+                    if in_lambda {
                         DestinationPolicy::Strict
                     } else {
                         DestinationPolicy::Local
@@ -307,6 +312,11 @@ impl Config {
                 trust_forwarded_for: flag("OZ_TRUST_FORWARDED_FOR", false)?,
             },
             read_timeout: secs("OZ_READ_TIMEOUT", 15)?.max(Duration::from_secs(1)),
+            metrics: if flag("OZ_METRICS_EMF", in_lambda)? {
+                Metrics::emf(opt("OZ_METRICS_NAMESPACE").unwrap_or_else(|| "OzApi".into()))
+            } else {
+                Metrics::off()
+            },
         })
     }
 }

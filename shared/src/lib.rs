@@ -14,6 +14,7 @@ pub mod json;
 #[cfg(test)]
 mod layering;
 pub mod local;
+pub mod metrics;
 pub mod ports;
 #[cfg(test)]
 mod properties;

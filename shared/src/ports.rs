@@ -186,6 +186,8 @@ pub struct Received {
     pub attributes: BTreeMap<String, String>,
     /// How many times the message has been delivered, this delivery included.
     pub receive_count: u32,
+    /// When the message was sent (epoch seconds), where the queue tells.
+    pub sent_at: Option<f64>,
 }
 
 /// Largest batch one [`Queue::receive`] returns (the SQS limit).

@@ -343,7 +343,7 @@ async fn start_requests_are_validated_and_jobs_are_idempotent() {
     use shared::app::analyses::RunOutcome;
     assert!(matches!(
         app.app.run_analysis(&*analyzer, &job).await.unwrap(),
-        RunOutcome::Finished(_)
+        RunOutcome::Finished { .. }
     ));
     let first = wait(&app, &client, id).await;
     assert_eq!(

@@ -256,6 +256,34 @@ async fn the_oz_flow_runs_through_every_function_binary_with_the_template_enviro
     let calls = received(&got, 1).await;
     let delivered: Value = serde_json::from_slice(&calls[0].1).unwrap();
     assert_eq!(delivered["folder_id"], fid.as_str());
+    // Embedded Metric Format lines: per analysis (type, decision, duration, queue age) and per
+    // webhook attempt (outcome, duration), in the namespace the template gives.
+    let namespace = format!("OzApi/{}", d.stack.refs["AWS::StackName"]);
+    let done = emf(worker, &namespace, "AnalysesProcessed");
+    let line = done
+        .iter()
+        .find(|v| v["analyse_id"] == first)
+        .unwrap_or_else(|| panic!("no EMF line for {first}:\n{}", worker.log_text()));
+    assert_eq!(line["AnalysesProcessed"], 1.0);
+    assert_eq!(line["Service"], "analyses");
+    assert!(
+        ["quality", "biometry"].contains(&line["AnalysisType"].as_str().unwrap()),
+        "{line}"
+    );
+    assert_eq!(line["Resolution"], "SUCCESS", "{line}");
+    for ms in ["AnalysisDuration", "QueueAge"] {
+        let v = line[ms].as_f64().unwrap_or(-1.0);
+        assert!((0.0..120_000.0).contains(&v), "{ms} in {line}");
+    }
+    let webhooks = d.function("WebhooksFunction");
+    let attempts = emf(webhooks, &namespace, "WebhookAttempts");
+    assert!(
+        attempts
+            .iter()
+            .any(|v| v["Outcome"] == "DELIVERED" && v["folder_id"] == fid.as_str()),
+        "no delivered-webhook metric:\n{}",
+        webhooks.log_text()
+    );
 
     // deadletters: a job whose every delivery failed moves to the dead-letter queue (moto's
     // redrive), and its analysis ends FAILED instead of PROCESSING forever.
@@ -288,6 +316,17 @@ async fn the_oz_flow_runs_through_every_function_binary_with_the_template_enviro
         .ended(&client, started[0]["analyse_id"].as_str().unwrap())
         .await;
     assert_eq!(failed["state"], "FAILED", "{failed}");
+    let lettered = emf(
+        d.function("DeadLettersFunction"),
+        &namespace,
+        "AnalysesDeadLettered",
+    );
+    assert!(
+        lettered
+            .iter()
+            .any(|v| v["analyse_id"] == failed["analyse_id"]),
+        "no dead-letter metric"
+    );
     d.set_mapping("AnalysisQueue", true);
 
     // instant: answered in the response.
@@ -350,4 +389,37 @@ async fn the_oz_flow_runs_through_every_function_binary_with_the_template_enviro
         let n = f.invoked.load(std::sync::atomic::Ordering::Relaxed);
         assert!(n > 0, "{id} was never invoked");
     }
+}
+
+/// The Embedded Metric Format documents `f` wrote that carry `metric` in `namespace`, each
+/// checked against the specification: every dimension and metric the directive names is a
+/// member of the document.
+fn emf(f: &lambda::Instance, namespace: &str, metric: &str) -> Vec<Value> {
+    let logs = f.logs.lock().unwrap();
+    let docs: Vec<Value> = logs
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["_aws"]["CloudWatchMetrics"].is_array())
+        .collect();
+    for doc in &docs {
+        let directive = &doc["_aws"]["CloudWatchMetrics"][0];
+        assert!(doc["_aws"]["Timestamp"].is_u64(), "{doc}");
+        for set in directive["Dimensions"].as_array().expect("dimension sets") {
+            for d in set.as_array().expect("a dimension set") {
+                assert!(doc[d.as_str().unwrap()].is_string(), "{d} in {doc}");
+            }
+        }
+        for m in directive["Metrics"].as_array().expect("metrics") {
+            assert!(doc[m["Name"].as_str().unwrap()].is_number(), "{m} in {doc}");
+        }
+    }
+    docs.into_iter()
+        .filter(|v| {
+            let directive = &v["_aws"]["CloudWatchMetrics"][0];
+            directive["Namespace"] == namespace
+                && directive["Metrics"]
+                    .as_array()
+                    .is_some_and(|ms| ms.iter().any(|m| m["Name"] == metric))
+        })
+        .collect()
 }

@@ -21,5 +21,6 @@ mod lambda_runtime;
 mod lite;
 mod openapi;
 mod oz_clients;
+mod readme_commands;
 mod roles;
 mod webhooks;

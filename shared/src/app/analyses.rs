@@ -15,6 +15,7 @@ use crate::domain::collection::{CollectionParams, CollectionTag};
 use crate::domain::metadata;
 use crate::domain::objects::{Folder, Media, MetaData, Resolution, StoredUser};
 use crate::domain::{Actor, AnalysisId, CompanyId, FolderId, MediaId, UserId};
+use crate::metrics::{Record, Unit};
 use crate::ports::{Analyzer, Condition, StoreError, Write};
 use crate::{Error, Result};
 
@@ -103,7 +104,10 @@ pub struct AnalysisJob {
 #[derive(Debug, PartialEq)]
 pub enum RunOutcome {
     /// This call wrote the result.
-    Finished(Resolution),
+    Finished {
+        kind: AnalysisType,
+        resolution: Resolution,
+    },
     /// The analysis had already ended (a redelivered or duplicated job): nothing was written.
     AlreadyDone,
 }
@@ -311,8 +315,16 @@ impl App {
         };
         let reason = "the analysis job failed on every attempt; the worker logs say why";
         match self.fail_analysis(job.analysis_id, reason).await {
-            Ok(Some(_)) => {
+            Ok(Some(a)) => {
                 tracing::warn!(analysis_id = %job.analysis_id, "dead-lettered analysis failed");
+                self.config.metrics.record(
+                    Record::new("analyses")
+                        .dimension("AnalysisType", a.kind.as_str())
+                        .dimension("Resolution", "FAILED")
+                        .value("AnalysesDeadLettered", 1.0, Unit::Count)
+                        .property("analyse_id", job.analysis_id.to_string())
+                        .property("folder_id", job.folder_id.to_string()),
+                );
                 Ok(())
             }
             Ok(None) | Err(Error::NotFound(_)) => Ok(()),
@@ -383,7 +395,10 @@ impl App {
         if self.finish(&a).await? {
             tracing::info!(analysis_id = %a.analysis_id, kind = a.kind.as_str(),
                 resolution = ?a.resolution_status, "analysis finished");
-            Ok(RunOutcome::Finished(a.resolution_status))
+            Ok(RunOutcome::Finished {
+                kind: a.kind,
+                resolution: a.resolution_status,
+            })
         } else {
             Ok(RunOutcome::AlreadyDone)
         }

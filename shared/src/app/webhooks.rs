@@ -22,6 +22,7 @@ use crate::domain::webhook::{
     retry_delay, signature,
 };
 use crate::domain::{AnalysisId, FolderId};
+use crate::metrics::{Record, Unit};
 use crate::ports::{Condition, StoreError};
 use crate::{Error, Result};
 
@@ -193,6 +194,25 @@ impl App {
         };
         tracing::info!(group_id = %job.group_id, attempt = receive_count, status = ?attempt.status_code,
             error = ?attempt.error, ?state, "webhook attempt");
+        let outcome_name = match state {
+            DeliveryState::Delivered => "DELIVERED",
+            DeliveryState::Queued => "RETRYING",
+            DeliveryState::Failed => "FAILED",
+        };
+        self.config.metrics.record(
+            Record::new("webhooks")
+                .dimension("Outcome", outcome_name)
+                .value("WebhookAttempts", 1.0, Unit::Count)
+                .value(
+                    "WebhookDuration",
+                    attempt.duration_ms as f64,
+                    Unit::Milliseconds,
+                )
+                .property("folder_id", job.folder_id.to_string())
+                .property("group_id", job.group_id.to_string())
+                .property("attempt", receive_count)
+                .property("status_code", attempt.status_code),
+        );
         self.record_attempt(job, attempt, state).await?;
         Ok(outcome)
     }

@@ -90,6 +90,7 @@ impl Queue for SqsQueue {
             .max_number_of_messages(max.clamp(1, MAX_RECEIVE) as i32)
             .wait_time_seconds(wait.min(MAX_WAIT).as_secs() as i32)
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
             .message_attribute_names("All")
             .send()
             .await
@@ -104,6 +105,11 @@ impl Queue for SqsQueue {
                     .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
                     .and_then(|n| n.parse().ok())
                     .unwrap_or(1),
+                sent_at: m
+                    .attributes()
+                    .and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp))
+                    .and_then(|ms| ms.parse::<f64>().ok())
+                    .map(|ms| ms / 1e3),
                 attributes: m
                     .message_attributes()
                     .map(|a| {

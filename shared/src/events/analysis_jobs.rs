@@ -3,7 +3,7 @@
 //! writes a result only while the analysis is PROCESSING.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::Instrument as _;
 
 use async_trait::async_trait;
@@ -11,6 +11,8 @@ use async_trait::async_trait;
 use super::{Consumer, Message, Outcome};
 use crate::App;
 use crate::app::analyses::{AnalysisJob, RunOutcome};
+use crate::domain::clock::now;
+use crate::metrics::{Record, Unit, millis};
 use crate::ports::{Analyzer, Queue};
 
 /// Runs analysis jobs.
@@ -61,9 +63,27 @@ impl Consumer for AnalysisJobs {
         let span = tracing::info_span!("analysis", analyse_id = %job.analysis_id, folder_id = %job.folder_id);
         async {
             tracing::info!("analysis job started");
+            let started = Instant::now();
             match self.app.run_analysis(&*self.analyzer, &job).await {
-                Ok(RunOutcome::Finished(resolution)) => {
+                Ok(RunOutcome::Finished { kind, resolution }) => {
                     tracing::info!(?resolution, "job done");
+                    let mut record = Record::new("analyses")
+                        .dimension("AnalysisType", kind.as_str())
+                        .dimension("Resolution", crate::json::variant_name(&resolution))
+                        .value("AnalysesProcessed", 1.0, Unit::Count)
+                        .value(
+                            "AnalysisDuration",
+                            millis(started.elapsed()),
+                            Unit::Milliseconds,
+                        )
+                        .value("Deliveries", m.receive_count.into(), Unit::Count)
+                        .property("analyse_id", job.analysis_id.to_string())
+                        .property("folder_id", job.folder_id.to_string());
+                    if let Some(sent) = m.sent_at {
+                        let age = Duration::from_secs_f64((now() - sent).max(0.0));
+                        record = record.value("QueueAge", millis(age), Unit::Milliseconds);
+                    }
+                    self.app.config.metrics.record(record);
                     Outcome::Done
                 }
                 Ok(RunOutcome::AlreadyDone) => {

@@ -39,6 +39,8 @@ pub struct Message {
     pub receipt: Option<String>,
     /// How many times the message has been delivered, this delivery included.
     pub receive_count: u32,
+    /// When the message was sent (epoch seconds), where the source tells: its queue age.
+    pub sent_at: Option<f64>,
 }
 
 impl From<Received> for Message {
@@ -48,6 +50,7 @@ impl From<Received> for Message {
             body: r.body,
             receipt: Some(r.receipt),
             receive_count: r.receive_count,
+            sent_at: r.sent_at,
         }
     }
 }

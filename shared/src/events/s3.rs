@@ -25,6 +25,7 @@ pub async fn handle<C: Consumer>(consumer: &Arc<C>, event: S3Event) -> anyhow::R
             body: key,
             receipt: None,
             receive_count: 1,
+            sent_at: None,
         })
         .collect();
     let failed = drive::batch(consumer, messages).await;

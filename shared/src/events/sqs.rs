@@ -9,13 +9,11 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMe
 use super::{Consumer, Message, drive};
 
 fn message(r: SqsMessage) -> Message {
+    let attribute = |name: &str| r.attributes.get(name).and_then(|n| n.parse::<f64>().ok());
     Message {
+        receive_count: attribute("ApproximateReceiveCount").map_or(1, |n| n as u32),
+        sent_at: attribute("SentTimestamp").map(|ms| ms / 1e3),
         id: r.message_id.unwrap_or_default(),
-        receive_count: r
-            .attributes
-            .get("ApproximateReceiveCount")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(1),
         body: r.body.unwrap_or_default(),
         receipt: r.receipt_handle,
     }

@@ -138,6 +138,7 @@ impl SqliteQueue {
                     body,
                     attributes: serde_json::from_str(&attrs).map_err(backend)?,
                     receive_count: count + 1,
+                    sent_at: None,
                 });
             }
             tx.commit().map_err(backend)?;
