@@ -63,10 +63,13 @@ impl Clone {
             "models",
             "events",
             "scripts",
-            "template.yaml",
-            "samconfig.toml",
         ] {
             std::os::unix::fs::symlink(repo().join(entry), dir.path().join(entry)).unwrap();
+        }
+        // Copies, not links: SAM resolves a CodeUri against the template's real folder but
+        // relative to the linked one, which only agrees when the two happen to line up.
+        for file in ["template.yaml", "samconfig.toml"] {
+            std::fs::copy(repo().join(file), dir.path().join(file)).unwrap();
         }
         let venv = std::env::var_os("OZ_VENV").map_or_else(|| repo().join(".venv"), PathBuf::from);
         assert!(

@@ -80,8 +80,8 @@ impl Consumer for AnalysisJobs {
                         .property("analyse_id", job.analysis_id.to_string())
                         .property("folder_id", job.folder_id.to_string());
                     if let Some(sent) = m.sent_at {
-                        let age = Duration::from_secs_f64((now() - sent).max(0.0));
-                        record = record.value("QueueAge", millis(age), Unit::Milliseconds);
+                        let age_ms = (now() - sent).max(0.0) * 1e3;
+                        record = record.value("QueueAge", age_ms, Unit::Milliseconds);
                     }
                     self.app.config.metrics.record(record);
                     Outcome::Done
