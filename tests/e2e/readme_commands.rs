@@ -46,12 +46,11 @@ fn block(doc: &str, heading: &str, marker: Option<&str>) -> String {
 /// A folder laid out like a fresh clone: the tracked top-level entries linked from the
 /// repository, nothing built, no `data/`; `.venv` is the project venv the tests already made
 /// (what `scripts/python-tools` would make), and `bin/cargo` the shim.
-struct Clone {
+struct FreshClone {
     dir: tempfile::TempDir,
-    shim_log: PathBuf,
 }
 
-impl Clone {
+impl FreshClone {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         for entry in [
@@ -84,12 +83,16 @@ impl Clone {
         std::fs::write(&cargo, CARGO_SHIM).unwrap();
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let shim_log = dir.path().join(".shim/calls");
-        Self { dir, shim_log }
+        Self { dir }
     }
 
     fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Where the shim writes each cargo command line it was given.
+    fn shim_log(&self) -> PathBuf {
+        self.path().join(".shim/calls")
     }
 
     /// `script` run by bash in the clone, in a newcomer's environment: PATH with the shim first
@@ -115,7 +118,7 @@ impl Clone {
             .env("SAM_CLI_TELEMETRY", "0")
             .env("SHIM_REAL_CARGO", real_cargo)
             .env("SHIM_BINARIES", binaries_dir())
-            .env("SHIM_LOG", &self.shim_log);
+            .env("SHIM_LOG", self.shim_log());
         for keep in ["RUSTUP_HOME", "CARGO_HOME", "TMPDIR", "LANG"] {
             if let Some(v) = std::env::var_os(keep) {
                 c.env(keep, v);
@@ -252,7 +255,7 @@ fn port_free(port: u16) -> bool {
 
 /// The README's "Then:" block against the running server: the token comes back, and a folder
 /// with the newcomer's selfie (`selfie.jpg` in the current folder) is created.
-fn first_requests(clone: &Clone) {
+fn first_requests(clone: &FreshClone) {
     let face = image::load_from_memory(&fixture("Tom_Hanks_54745.png")).unwrap();
     face.to_rgb8()
         .save(clone.path().join("selfie.jpg"))
@@ -279,7 +282,7 @@ async fn readme_local_and_moto_commands_work_as_pasted() {
         port_free(8080) && port_free(5000),
         "the README's commands use ports 8080 and 5000: free them"
     );
-    let clone = Clone::new();
+    let clone = FreshClone::new();
     let local: String = block("README.md", "## Two commands", None)
         .lines()
         .filter(|l| !l.trim_start().starts_with("scripts/test"))
@@ -296,7 +299,7 @@ async fn readme_local_and_moto_commands_work_as_pasted() {
     );
 
     // docs/deploy.md: the whole thing on one machine against moto, in another fresh clone.
-    let clone = Clone::new();
+    let clone = FreshClone::new();
     let moto = block(
         "docs/deploy.md",
         "## The whole thing on one machine, against moto",
@@ -321,13 +324,13 @@ async fn readme_local_and_moto_commands_work_as_pasted() {
 /// cargo-lambda's compile); `sam deploy --guided` needs an AWS account.
 #[test]
 fn readme_deploy_preparation_builds_every_function() {
-    let clone = Clone::new();
+    let clone = FreshClone::new();
     let deploy = block("README.md", "## Deploy", None);
     let prepared = deploy.replace(" && sam deploy --guided", "");
     assert_ne!(prepared, deploy, "the block ends in sam deploy --guided");
     clone.run(&prepared);
     let t = Template::read(&repo().join("template.yaml"));
-    let calls = std::fs::read_to_string(&clone.shim_log).unwrap();
+    let calls = std::fs::read_to_string(clone.shim_log()).unwrap();
     let functions = t.resources("AWS::Serverless::Function");
     assert!(functions.len() >= 10, "every function of the template");
     for (id, r) in functions {

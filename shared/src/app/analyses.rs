@@ -100,6 +100,17 @@ pub struct AnalysisJob {
     pub folder_id: FolderId,
 }
 
+impl AnalysisJob {
+    /// A metric record of this job's analysis, broken down by its type and decision.
+    pub fn metric(&self, kind: AnalysisType, resolution: Resolution) -> Record {
+        Record::new("analyses")
+            .dimension("AnalysisType", kind.as_str())
+            .dimension("Resolution", crate::json::variant_name(&resolution))
+            .property("analyse_id", self.analysis_id.to_string())
+            .property("folder_id", self.folder_id.to_string())
+    }
+}
+
 /// What running a job did.
 #[derive(Debug, PartialEq)]
 pub enum RunOutcome {
@@ -317,14 +328,13 @@ impl App {
         match self.fail_analysis(job.analysis_id, reason).await {
             Ok(Some(a)) => {
                 tracing::warn!(analysis_id = %job.analysis_id, "dead-lettered analysis failed");
-                self.config.metrics.record(
-                    Record::new("analyses")
-                        .dimension("AnalysisType", a.kind.as_str())
-                        .dimension("Resolution", "FAILED")
-                        .value("AnalysesDeadLettered", 1.0, Unit::Count)
-                        .property("analyse_id", job.analysis_id.to_string())
-                        .property("folder_id", job.folder_id.to_string()),
-                );
+                self.config
+                    .metrics
+                    .record(job.metric(a.kind, a.resolution_status).value(
+                        "AnalysesDeadLettered",
+                        1.0,
+                        Unit::Count,
+                    ));
                 Ok(())
             }
             Ok(None) | Err(Error::NotFound(_)) => Ok(()),

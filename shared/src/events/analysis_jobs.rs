@@ -12,7 +12,7 @@ use super::{Consumer, Message, Outcome};
 use crate::App;
 use crate::app::analyses::{AnalysisJob, RunOutcome};
 use crate::domain::clock::now;
-use crate::metrics::{Record, Unit, millis};
+use crate::metrics::{Unit, millis};
 use crate::ports::{Analyzer, Queue};
 
 /// Runs analysis jobs.
@@ -67,18 +67,15 @@ impl Consumer for AnalysisJobs {
             match self.app.run_analysis(&*self.analyzer, &job).await {
                 Ok(RunOutcome::Finished { kind, resolution }) => {
                     tracing::info!(?resolution, "job done");
-                    let mut record = Record::new("analyses")
-                        .dimension("AnalysisType", kind.as_str())
-                        .dimension("Resolution", crate::json::variant_name(&resolution))
+                    let mut record = job
+                        .metric(kind, resolution)
                         .value("AnalysesProcessed", 1.0, Unit::Count)
                         .value(
                             "AnalysisDuration",
                             millis(started.elapsed()),
                             Unit::Milliseconds,
                         )
-                        .value("Deliveries", m.receive_count.into(), Unit::Count)
-                        .property("analyse_id", job.analysis_id.to_string())
-                        .property("folder_id", job.folder_id.to_string());
+                        .value("Deliveries", m.receive_count.into(), Unit::Count);
                     if let Some(sent) = m.sent_at {
                         let age_ms = (now() - sent).max(0.0) * 1e3;
                         record = record.value("QueueAge", age_ms, Unit::Milliseconds);
