@@ -222,6 +222,7 @@ fn session() -> Session {
         replaces: None,
         refreshed: false,
         long_lived: false,
+        folder_scope: None,
     }
 }
 

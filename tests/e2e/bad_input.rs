@@ -590,7 +590,8 @@ async fn methods_paths_and_ids() {
     for p in [
         "/api/nope",
         "/api/",
-        "/",
+        "/web",
+        "/capture/x",
         "/api/folders/x/y/z",
         "/files/",
         "/api/analyses/x",

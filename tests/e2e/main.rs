@@ -10,6 +10,7 @@ mod analyses;
 mod api_flow;
 mod bad_input;
 mod binary;
+mod capture;
 mod collections;
 mod decisions;
 mod faults;

@@ -54,7 +54,9 @@ impl FromRequestParts<Arc<App>> for Caller {
         if token.is_empty() {
             return Err(Error::AuthNotProvided);
         }
-        app.authenticate(token).await.map(Caller)
+        let actor = app.authenticate(token).await?;
+        actor.check_scope(parts.method.as_str(), parts.uri.path())?;
+        Ok(Caller(actor))
     }
 }
 

@@ -9,5 +9,6 @@ pub mod multipart;
 pub mod openapi;
 pub mod router;
 pub mod routes;
+pub mod web;
 
 pub use router::{Function, router};

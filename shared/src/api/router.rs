@@ -15,16 +15,17 @@ use tower::Service;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use super::error::{error_response, method_not_allowed, unknown_path};
-use super::openapi;
 use super::routes::{
     analyses, auth, collections, companies, files, folders, instant, media, metadata, users,
 };
+use super::{openapi, web};
 use crate::{App, Error};
 
 /// A Lambda function of the API; the local server mounts all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
-    /// Login, refresh, logout, versions, and the OpenAPI document with its viewer.
+    /// Login, refresh, logout, versions, the OpenAPI document with its viewer, and the console
+    /// and capture pages.
     Auth,
     /// Companies and users.
     Admin,
@@ -57,9 +58,13 @@ impl Function {
                     post(auth::login).delete(auth::logout),
                 )
                 .route("/api/authorize/refresh", post(auth::refresh))
+                .route("/api/authorize/capture", post(auth::capture))
                 .route("/api/version", get(auth::version))
                 .route("/openapi.json", get(openapi::document))
-                .route("/docs", get(openapi::page)),
+                .route("/docs", get(openapi::page))
+                .route("/", get(web::console))
+                .route("/capture", get(web::capture))
+                .route("/web/{file}", get(web::file)),
             Self::Admin => Router::new()
                 .route(
                     "/api/companies",
@@ -132,7 +137,9 @@ impl Function {
                     "/api/collections/{cid}/persons/{pid}/images/{iid}",
                     axum::routing::delete(collections::delete_image),
                 ),
-            Self::Instant => Router::new().route("/api/instant/folders", post(instant::create)),
+            Self::Instant => Router::new()
+                .route("/api/instant/folders", post(instant::create))
+                .route("/api/instant/face", post(instant::face)),
             Self::Lite => super::lite::routes(Arc::new(super::lite::Lite::new(
                 &app.config,
                 app.analyzer.clone(),

@@ -16,7 +16,7 @@ use super::App;
 use super::repo::{self, META};
 use crate::domain::clock::now_secs;
 use crate::domain::objects::{Session, StoredUser, User};
-use crate::domain::{Actor, Role, SessionId, UserId};
+use crate::domain::{Actor, FolderId, Role, SessionId, UserId};
 use crate::ports::Condition;
 use crate::{Error, Result};
 
@@ -91,6 +91,34 @@ impl Tokens {
             Err(e) => Err(Error::AuthInvalid(format!("invalid access token: {e}"))),
         }
     }
+}
+
+/// 32 random bytes, base64url: a refresh token.
+fn random_token() -> String {
+    base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        rand::random::<[u8; 32]>(),
+    )
+}
+
+/// The caller as the session and its user make it.
+fn actor(session: &Session, user: &StoredUser) -> Actor {
+    Actor {
+        user_id: user.user.user_id,
+        company_id: user.user.company_id,
+        role: user.user.user_type,
+        session_id: session.session_id,
+        folder_scope: session.folder_scope,
+    }
+}
+
+/// What `POST /api/authorize/capture` answers: a token for one folder's capture.
+#[derive(Debug, Serialize)]
+pub struct CaptureToken {
+    pub access_token: String,
+    /// When the token stops working (Unix seconds); it is not extended by use.
+    pub expire_date: i64,
+    pub folder_id: FolderId,
 }
 
 /// Argon2id hash of a password, in PHC string form.
@@ -187,10 +215,7 @@ impl App {
         } else {
             self.config.session_ttl
         };
-        let refresh_token = base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            rand::random::<[u8; 32]>(),
-        );
+        let refresh_token = random_token();
         let session = Session {
             session_id: SessionId::new(),
             user_id: user.user_id,
@@ -200,16 +225,22 @@ impl App {
             replaces,
             refreshed: false,
             long_lived,
+            folder_scope: None,
         };
-        self.store
-            .put(repo::session_item(&session), Condition::NotExists)
-            .await?;
         Ok(TokenPair {
-            access_token: self.tokens.issue(&session)?,
+            access_token: self.store_session(&session).await?,
             expire_token: refresh_token,
             expire_date: session.expires_at,
             user,
         })
+    }
+
+    /// Stores a new session and signs its access token.
+    async fn store_session(&self, session: &Session) -> Result<String> {
+        self.store
+            .put(repo::session_item(session), Condition::NotExists)
+            .await?;
+        self.tokens.issue(session)
     }
 
     // A missing session or user means the token is dead; a store that cannot answer does not
@@ -258,17 +289,16 @@ impl App {
     /// ordinary request does). For the Instant API, which must leave no trace.
     pub async fn authenticate_read_only(&self, token: &str) -> Result<Actor> {
         let (session, user) = self.verified_session(token).await?;
-        Ok(Actor {
-            user_id: user.user.user_id,
-            company_id: user.user.company_id,
-            role: user.user.user_type,
-            session_id: session.session_id,
-        })
+        Ok(actor(&session, &user))
     }
 
     /// Turns an access token into the calling [`Actor`], sliding the session's expiry forward.
     pub async fn authenticate(&self, token: &str) -> Result<Actor> {
         let (mut session, user) = self.verified_session(token).await?;
+        if session.folder_scope.is_some() {
+            // A capture session ends when it was issued to end; it does not slide.
+            return Ok(actor(&session, &user));
+        }
         let now = now_secs();
         let ttl = if session.long_lived {
             self.config.session_longlive_ttl
@@ -290,12 +320,7 @@ impl App {
                 .put(repo::session_item(&session), Condition::Exists)
                 .await?;
         }
-        Ok(Actor {
-            user_id: user.user.user_id,
-            company_id: user.user.company_id,
-            role: user.user.user_type,
-            session_id: session.session_id,
-        })
+        Ok(actor(&session, &user))
     }
 
     /// Exchanges an `expire_token` (with its, possibly expired, access token) for a new pair.
@@ -304,6 +329,7 @@ impl App {
         let claims = self.tokens.verify(access_token, false)?;
         let session = self.session(claims.sid).await?;
         if session.refreshed
+            || session.folder_scope.is_some()
             || !constant_time_eq(&session.refresh_hash, &refresh_hash(expire_token))
         {
             return Err(Error::AuthInvalid(
@@ -327,6 +353,70 @@ impl App {
             .await
             .map_err(|_| Error::AuthInvalid("expire_token was already used".into()))?;
         self.open_session(user.user, Some(session.session_id)).await
+    }
+
+    /// A capture token for `folder`, or for a new empty folder of the caller's (with
+    /// `folder_meta`), living `ttl` (60 s to 1 h). The caller must be able to write folders.
+    pub async fn capture_token(
+        &self,
+        actor: &Actor,
+        folder: Option<FolderId>,
+        folder_meta: Option<crate::domain::objects::MetaData>,
+        ttl: std::time::Duration,
+    ) -> Result<CaptureToken> {
+        actor.require_folder_write()?;
+        if !(60..=3600).contains(&ttl.as_secs()) {
+            return Err(Error::invalid("ttl must be between 60 and 3600 seconds"));
+        }
+        let folder = match folder {
+            Some(id) => {
+                if folder_meta.is_some() {
+                    return Err(Error::invalid(
+                        "meta_data is for the new folder; the folder named by folder_id keeps its own",
+                    ));
+                }
+                self.get_folder(actor, id).await?.folder_id
+            }
+            None => {
+                let upload = super::media::Upload {
+                    folder_meta,
+                    ..Default::default()
+                };
+                self.create_folder(actor, upload).await?.folder.folder_id
+            }
+        };
+        self.open_capture_session(actor, folder, ttl).await
+    }
+
+    /// Opens a capture session for `folder` on behalf of `actor` (**ours**): an access token
+    /// that may only add media to that folder, analyse and read it (see
+    /// [`Actor::check_scope`]), ending after `ttl` without sliding or refresh. What an
+    /// integrator's backend hands to a browser instead of its own credentials.
+    async fn open_capture_session(
+        &self,
+        actor: &Actor,
+        folder: FolderId,
+        ttl: std::time::Duration,
+    ) -> Result<CaptureToken> {
+        let now = now_secs();
+        let expires_at = now + ttl.as_secs() as i64;
+        let session = Session {
+            session_id: SessionId::new(),
+            user_id: actor.user_id,
+            expires_at,
+            refresh_expires_at: expires_at,
+            // Nobody holds a refresh token for it: the hash of fresh random bytes.
+            refresh_hash: refresh_hash(&random_token()),
+            replaces: None,
+            refreshed: false,
+            long_lived: false,
+            folder_scope: Some(folder),
+        };
+        Ok(CaptureToken {
+            access_token: self.store_session(&session).await?,
+            expire_date: expires_at,
+            folder_id: folder,
+        })
     }
 
     /// Closes the caller's session.
@@ -371,6 +461,7 @@ mod tests {
             replaces: None,
             refreshed: false,
             long_lived: false,
+            folder_scope: None,
         };
         let jwt = t.issue(&s).unwrap();
         assert_eq!(t.verify(&jwt, true).unwrap().sid, s.session_id);

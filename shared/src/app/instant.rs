@@ -98,3 +98,55 @@ impl App {
         })
     }
 }
+
+/// Where the face is in a camera frame: what the capture page's live hints need ("no face",
+/// "too far", "more than one face"). Nothing is stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FaceCheck {
+    /// The frame's size in pixels.
+    pub width: u32,
+    pub height: u32,
+    /// 0, 1, or 2 for "more than one".
+    pub faces: u8,
+    /// The largest face as `[x1, y1, x2, y2]` in pixels, when one was found.
+    pub face: Option<[f32; 4]>,
+}
+
+impl App {
+    /// Finds the face in one still image, computing nothing else (no liveness, no template).
+    pub async fn face_check(&self, bytes: Bytes) -> Result<FaceCheck> {
+        let info = match media_decode::probe(&bytes, &self.config.limits.media) {
+            Ok(info) if info.kind == media_decode::MediaKind::Image => info,
+            Ok(_) | Err(media_decode::DecodeError::Unrecognised) => {
+                return Err(Error::InvalidType(
+                    "a face check takes one JPEG, PNG or WebP image".into(),
+                ));
+            }
+            Err(media_decode::DecodeError::LimitExceeded(m)) => return Err(Error::TooLarge(m)),
+            Err(e) => return Err(Error::invalid(format!("the image cannot be decoded: {e}"))),
+        };
+        let analyzer = self.analyzer.get(ENGINE_WAIT).await?;
+        let f = analyzer
+            .analyze(bytes, crate::ports::AnalyzeRequest::default())
+            .await
+            .map_err(|e| match e {
+                crate::ports::AnalyzeError::Undecodable(m) => {
+                    Error::invalid(format!("the image cannot be decoded: {m}"))
+                }
+                crate::ports::AnalyzeError::Engine(e) => {
+                    Error::Unexpected(e.context("face engine failed"))
+                }
+            })?;
+        let faces = match (f.frames_with_face, f.frames_with_multiple_faces) {
+            (0, _) => 0,
+            (_, 0) => 1,
+            _ => 2,
+        };
+        Ok(FaceCheck {
+            width: info.width,
+            height: info.height,
+            faces,
+            face: f.best_frame.map(|(_, b)| b),
+        })
+    }
+}

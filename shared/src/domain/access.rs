@@ -3,7 +3,7 @@
 //! (never "forbidden"), so ids of other tenants cannot be probed.
 
 use super::objects::{Folder, User};
-use super::{CompanyId, Role, SessionId, UserId};
+use super::{CompanyId, FolderId, Role, SessionId, UserId};
 use crate::{Error, Result};
 
 /// The authenticated caller of a request.
@@ -13,9 +13,38 @@ pub struct Actor {
     pub company_id: CompanyId,
     pub role: Role,
     pub session_id: SessionId,
+    /// A capture session's folder: the caller may do only what a capture page does with it.
+    pub folder_scope: Option<FolderId>,
 }
 
 impl Actor {
+    /// Whether a capture session may make this request (`path` without its query, normalised):
+    /// add media to its folder, start and read its analyses, read the folder, find a face in a
+    /// camera frame, and log out. Any other request of a capture session is refused (Oz code 9).
+    pub fn check_scope(&self, method: &str, path: &str) -> Result<()> {
+        let Some(folder) = self.folder_scope else {
+            return Ok(());
+        };
+        let own = format!("/api/folders/{folder}");
+        let allowed = match method {
+            "GET" => path == own || path == format!("{own}/analyses"),
+            "POST" => {
+                path == format!("{own}/media")
+                    || path == format!("{own}/analyses")
+                    || path == "/api/instant/face"
+            }
+            "DELETE" => path == "/api/authorize/auth",
+            _ => false,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "a capture token may only add media to folder {folder}, analyse it and read it"
+            )))
+        }
+    }
+
     /// The caller may see objects of company `c`.
     pub fn sees_company(&self, c: CompanyId) -> bool {
         self.role.is_global() || c == self.company_id

@@ -68,6 +68,10 @@ pub struct Session {
     /// Set once this session's refresh token has been spent.
     pub refreshed: bool,
     pub long_lived: bool,
+    /// Set on a capture session (**ours**, `POST /api/authorize/capture`): the one folder it may
+    /// add media to, analyse and read. Such a session has a fixed expiry and no refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder_scope: Option<FolderId>,
 }
 
 /// Folder processing state (`resolution_status`).

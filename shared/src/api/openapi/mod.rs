@@ -50,7 +50,7 @@ bound 413 code 14.";
 #[openapi(
     info(title = "Oz-compatible facial biometrics API", description = DESCRIPTION),
     paths(
-        auth::login, auth::logout, auth::refresh, auth::version,
+        auth::login, auth::logout, auth::refresh, auth::version, auth::capture,
         companies::list, companies::create, companies::get, companies::update, companies::delete,
         companies::webhook_secret, rotate_webhook_secret,
         users::list, users::create, users::get, users::update, users::delete,
@@ -63,10 +63,11 @@ bound 413 code 14.";
         collections::list_persons, collections::create_person, collections::get_person,
         collections::delete_person, collections::list_images, collections::add_images,
         collections::delete_image,
-        instant::create,
+        instant::create, instant::face,
         lite::health, pattern_health, lite::version, lite::detect, lite::extract, lite::compare,
         lite::verify, lite::extract_and_compare,
         document, page,
+        crate::api::web::console, crate::api::web::capture, crate::api::web::file,
     ),
     components(schemas(schemas::ErrorBody)),
     modifiers(&Components, &MetaDataOperations, &OptionalBodies, &EveryOperationCanFail),
@@ -85,6 +86,7 @@ bound 413 code 14.";
         (name = "Instant", description = "Analyses in one request; nothing is stored."),
         (name = "API Lite", description = "Stateless face checks on raw images and templates."),
         (name = "Documentation", description = "This document and its viewer."),
+        (name = "Web", description = "**ours**: the console and the liveness capture page, served from the API's origin."),
     ),
 )]
 pub struct ApiDoc;

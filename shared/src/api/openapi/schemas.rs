@@ -913,3 +913,37 @@ lite_form! {
     /// Two images.
     LiteTwoImages("image_1", "image_2", "Exactly two parts, both JPEG, PNG or WebP images.");
 }
+
+/// Where the face is in a camera frame (**ours**, `POST /api/instant/face`).
+#[derive(ToSchema)]
+pub struct FaceCheck {
+    /// The frame's width in pixels.
+    pub width: u32,
+    /// The frame's height in pixels.
+    pub height: u32,
+    /// Faces found: 0, 1, or 2 for more than one.
+    pub faces: u8,
+    /// The largest face as `[x1, y1, x2, y2]` in pixels; null when there is none.
+    pub face: Option<Vec<f32>>,
+}
+
+/// A capture token's request (**ours**, `POST /api/authorize/capture`).
+#[derive(ToSchema)]
+pub struct CaptureRequest {
+    /// The folder the capture adds media to; omitted: a new empty folder of the caller's.
+    pub folder_id: Option<Uuid>,
+    /// Seconds the token lives, 60–3600 (default 600).
+    pub ttl: Option<u64>,
+    /// `meta_data` of the new folder (only without `folder_id`).
+    pub meta_data: Option<MetaData>,
+}
+
+/// A capture token (**ours**): it may add media to its folder, analyse and read it, nothing else.
+#[derive(ToSchema)]
+pub struct CaptureToken {
+    /// Send it as `X-Forensic-Access-Token`.
+    pub access_token: String,
+    /// When it stops working (Unix seconds); not extended by use, no refresh.
+    pub expire_date: i64,
+    pub folder_id: Uuid,
+}

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use super::AppState;
 use crate::Result;
 use crate::api::extract::{Caller, ClientAddr, JsonBody, access_token};
-use crate::api::openapi::errors::{BadRequest, Forbidden, TooLarge, TooManyRequests, Unauthorized};
+use crate::api::openapi::errors::{
+    BadRequest, Forbidden, NotFound, TooLarge, TooManyRequests, Unauthorized,
+};
 use crate::api::openapi::schemas;
 use crate::app::auth::TokenPair;
 
@@ -23,6 +25,19 @@ pub struct Credentials {
 #[serde(deny_unknown_fields)]
 pub struct Login {
     credentials: Credentials,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureRequest {
+    folder_id: Option<crate::domain::FolderId>,
+    #[serde(default = "default_capture_ttl")]
+    ttl: u64,
+    meta_data: Option<crate::domain::objects::MetaData>,
+}
+
+fn default_capture_ttl() -> u64 {
+    600
 }
 
 #[derive(Deserialize)]
@@ -116,4 +131,39 @@ pub async fn version() -> Json<serde_json::Value> {
 pub async fn logout(state: AppState, Caller(actor): Caller) -> Result<StatusCode> {
     state.0.logout(&actor).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Issue a capture token
+///
+/// **ours**: a short-lived access token for one folder, for a browser's capture page: it may add
+/// media to that folder, start and read its analyses, read the folder and find a face in a
+/// camera frame — nothing else (403 code 9). Without `folder_id` a new empty folder of the
+/// caller's is made (with `meta_data`). `ttl` in seconds, 60–3600 (default 600); the token is
+/// not extended by use and cannot be refreshed. Operators cannot issue one.
+#[utoipa::path(
+    post,
+    path = "/api/authorize/capture",
+    tag = "Auth",
+    operation_id = "auth_capture",
+    request_body = schemas::CaptureRequest,
+    responses(
+        (status = 200, description = "The capture token and its folder", body = schemas::CaptureToken),
+        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge,
+    ),
+)]
+pub async fn capture(
+    state: AppState,
+    Caller(actor): Caller,
+    JsonBody(body): JsonBody<CaptureRequest>,
+) -> Result<Json<crate::app::auth::CaptureToken>> {
+    state
+        .0
+        .capture_token(
+            &actor,
+            body.folder_id,
+            body.meta_data,
+            std::time::Duration::from_secs(body.ttl),
+        )
+        .await
+        .map(Json)
 }

@@ -31,7 +31,9 @@ impl FromRequestParts<Arc<App>> for ReadOnlyCaller {
         if token.is_empty() {
             return Err(Error::AuthNotProvided);
         }
-        app.authenticate_read_only(token).await.map(ReadOnlyCaller)
+        let actor = app.authenticate_read_only(token).await?;
+        actor.check_scope(parts.method.as_str(), parts.uri.path())?;
+        Ok(ReadOnlyCaller(actor))
     }
 }
 
@@ -65,4 +67,29 @@ pub async fn create(
 ) -> Result<Json<Value>> {
     let done = state.0.instant_folder(&a, up).await?;
     Ok(Json(views::instant_folder(&done)))
+}
+
+/// Find the face in a camera frame
+///
+/// **ours**: one JPEG, PNG or WebP image as the raw body → the frame's size, how many faces
+/// (0, 1, or 2 for more), and the largest face's box `[x1, y1, x2, y2]` in pixels. Only the
+/// detector runs; nothing is stored. The capture page calls it about twice a second on a
+/// small frame for its live hints (no face, too far, more than one face).
+#[utoipa::path(
+    post,
+    path = "/api/instant/face",
+    tag = "Instant",
+    operation_id = "instant_face",
+    request_body(description = "One image", content_type = "image/jpeg"),
+    responses(
+        (status = 200, description = "Where the face is", body = schemas::FaceCheck),
+        BadRequest, Unauthorized, TooLarge, Unavailable,
+    ),
+)]
+pub async fn face(
+    state: AppState,
+    ReadOnlyCaller(_): ReadOnlyCaller,
+    body: axum::body::Bytes,
+) -> Result<Json<crate::app::instant::FaceCheck>> {
+    state.0.face_check(body).await.map(Json)
 }
