@@ -933,6 +933,7 @@ pub struct CaptureRequest {
     /// The folder the capture adds media to; omitted: a new empty folder of the caller's.
     pub folder_id: Option<Uuid>,
     /// Seconds the token lives, 60–3600 (default 600).
+    #[schema(minimum = 60, maximum = 3600)]
     pub ttl: Option<u64>,
     /// `meta_data` of the new folder (only without `folder_id`).
     pub meta_data: Option<MetaData>,

@@ -80,7 +80,14 @@ pub async fn create(
     path = "/api/instant/face",
     tag = "Instant",
     operation_id = "instant_face",
-    request_body(description = "One image", content_type = "image/jpeg"),
+    request_body(
+        description = "One JPEG, PNG or WebP image",
+        content(
+            (schemas::Binary = "image/jpeg"),
+            (schemas::Binary = "image/png"),
+            (schemas::Binary = "image/webp"),
+        ),
+    ),
     responses(
         (status = 200, description = "Where the face is", body = schemas::FaceCheck),
         BadRequest, Unauthorized, TooLarge, Unavailable,
