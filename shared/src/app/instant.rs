@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::App;
 use super::analyzer_slot::ENGINE_WAIT;
 use super::evaluate::{BestShot, evaluate};
-use super::media::Upload;
+use super::media::{Upload, engine_error, probe_still};
 use crate::domain::analysis::{Analysis, eligible, roll_up};
 use crate::domain::clock::now;
 use crate::domain::objects::{Folder, FolderStatus, Media, MetaData, Resolution};
@@ -115,28 +115,18 @@ pub struct FaceCheck {
 impl App {
     /// Finds the face in one still image, computing nothing else (no liveness, no template).
     pub async fn face_check(&self, bytes: Bytes) -> Result<FaceCheck> {
-        let info = match media_decode::probe(&bytes, &self.config.limits.media) {
-            Ok(info) if info.kind == media_decode::MediaKind::Image => info,
-            Ok(_) | Err(media_decode::DecodeError::Unrecognised) => {
-                return Err(Error::InvalidType(
-                    "a face check takes one JPEG, PNG or WebP image".into(),
-                ));
-            }
-            Err(media_decode::DecodeError::LimitExceeded(m)) => return Err(Error::TooLarge(m)),
-            Err(e) => return Err(Error::invalid(format!("the image cannot be decoded: {e}"))),
-        };
+        let what = "the image";
+        let info = probe_still(
+            &bytes,
+            &self.config.limits.media,
+            what,
+            "a face check takes one JPEG, PNG or WebP image",
+        )?;
         let analyzer = self.analyzer.get(ENGINE_WAIT).await?;
         let f = analyzer
             .analyze(bytes, crate::ports::AnalyzeRequest::default())
             .await
-            .map_err(|e| match e {
-                crate::ports::AnalyzeError::Undecodable(m) => {
-                    Error::invalid(format!("the image cannot be decoded: {m}"))
-                }
-                crate::ports::AnalyzeError::Engine(e) => {
-                    Error::Unexpected(e.context("face engine failed"))
-                }
-            })?;
+            .map_err(|e| engine_error(what, e))?;
         let faces = match (f.frames_with_face, f.frames_with_multiple_faces) {
             (0, _) => 0,
             (_, 0) => 1,

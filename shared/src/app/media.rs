@@ -137,6 +137,34 @@ fn decode_error(name: &str, e: DecodeError) -> Error {
     }
 }
 
+/// `bytes` probed as one still image before any decoding work (API Lite, the face check):
+/// `what` names it in errors, `not_an_image` is the refusal of anything else.
+pub(crate) fn probe_still(
+    bytes: &[u8],
+    limits: &media_decode::Limits,
+    what: &str,
+    not_an_image: &str,
+) -> Result<media_decode::MediaInfo> {
+    match media_decode::probe(bytes, limits) {
+        Ok(info) if info.kind == media_decode::MediaKind::Image => Ok(info),
+        Ok(_) | Err(DecodeError::Unrecognised) => {
+            Err(Error::InvalidType(format!("{what}: {not_an_image}")))
+        }
+        Err(DecodeError::LimitExceeded(m)) => Err(Error::TooLarge(format!("{what}: {m}"))),
+        Err(e) => Err(Error::invalid(format!("{what} cannot be decoded: {e}"))),
+    }
+}
+
+/// The engine's failure on `what` as the API answers it.
+pub(crate) fn engine_error(what: &str, e: crate::ports::AnalyzeError) -> Error {
+    match e {
+        crate::ports::AnalyzeError::Undecodable(m) => {
+            Error::invalid(format!("{what} cannot be decoded: {m}"))
+        }
+        crate::ports::AnalyzeError::Engine(e) => Error::Unexpected(e.context("face engine failed")),
+    }
+}
+
 /// A file whose content was sniffed and checked against the limits.
 pub(crate) struct CheckedContent {
     /// The file name, or its form key when it has none.

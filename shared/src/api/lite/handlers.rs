@@ -8,15 +8,15 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use media_decode::{DecodeError, MediaKind};
 use serde_json::{Value, json};
 
 use super::Lite;
 use super::body::{base64_mode, binary, single, two_parts};
 use crate::api::openapi::errors::{BadRequest, TooLarge, Unauthorized, Unavailable};
 use crate::api::openapi::{params, schemas};
+use crate::app::media::{engine_error, probe_still};
 use crate::domain::template;
-use crate::ports::{AnalyzeError, AnalyzeRequest, Analyzer, FaceFindings};
+use crate::ports::{AnalyzeRequest, Analyzer, FaceFindings};
 use crate::{Error, Result};
 
 type LiteState = State<Arc<Lite>>;
@@ -25,14 +25,7 @@ const NOT_AN_IMAGE: &str = "API Lite takes a JPEG, PNG or WebP image";
 
 /// Checks that `bytes` are an image this API takes, before any decoding work.
 fn check_image(lite: &Lite, bytes: &[u8], what: &str) -> Result<()> {
-    match media_decode::probe(bytes, &lite.media_limits) {
-        Ok(info) if info.kind == MediaKind::Image => Ok(()),
-        Ok(_) | Err(DecodeError::Unrecognised) => {
-            Err(Error::InvalidType(format!("{what}: {NOT_AN_IMAGE}")))
-        }
-        Err(DecodeError::LimitExceeded(m)) => Err(Error::TooLarge(format!("{what}: {m}"))),
-        Err(e) => Err(Error::invalid(format!("{what} cannot be decoded: {e}"))),
-    }
+    probe_still(bytes, &lite.media_limits, what, NOT_AN_IMAGE).map(|_| ())
 }
 
 /// The face in image `bytes`, with what `req` asks for; a clear 400 when there is none.
@@ -44,10 +37,10 @@ async fn face(
     what: &str,
 ) -> Result<FaceFindings> {
     check_image(lite, &bytes, what)?;
-    let f = analyzer.analyze(bytes, req).await.map_err(|e| match e {
-        AnalyzeError::Undecodable(m) => Error::invalid(format!("{what} cannot be decoded: {m}")),
-        AnalyzeError::Engine(e) => Error::Unexpected(e.context("face engine failed")),
-    })?;
+    let f = analyzer
+        .analyze(bytes, req)
+        .await
+        .map_err(|e| engine_error(what, e))?;
     if f.frames_with_face == 0 {
         return Err(Error::invalid(format!("no face found in {what}")));
     }
