@@ -204,8 +204,19 @@ pub trait Queue: Send + Sync {
         attributes: &[(&str, &str)],
         delay: Duration,
     ) -> Result<String, QueueError>;
-    /// Up to `max` (≤ [`MAX_RECEIVE`]) visible messages, waiting up to `wait` for the first.
-    async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<Received>, QueueError>;
+    /// Up to `max` (≤ [`MAX_RECEIVE`]) visible messages, waiting up to `wait` for the first,
+    /// hidden for the queue's own visibility timeout.
+    async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<Received>, QueueError> {
+        self.receive_hidden(max, wait, None).await
+    }
+    /// [`Queue::receive`], the messages hidden for `hide` instead of the queue's timeout when it
+    /// is given (SQS `ReceiveMessage`'s `VisibilityTimeout`).
+    async fn receive_hidden(
+        &self,
+        max: usize,
+        wait: Duration,
+        hide: Option<Duration>,
+    ) -> Result<Vec<Received>, QueueError>;
     /// Removes a delivered message for good.
     async fn delete(&self, receipt: &str) -> Result<(), QueueError>;
     /// Keeps a delivered message hidden for `timeout` from now (zero makes it visible again).

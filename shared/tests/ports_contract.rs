@@ -410,6 +410,18 @@ async fn queue_contract(q: &dyn Queue, dlq: &dyn Queue) {
     assert_eq!(dead[0].body, "poison");
     assert_eq!(dead[0].attributes.get("n").map(String::as_str), Some("1"));
 
+    // A receive may hide its messages for less than the queue's timeout.
+    q.send("brief", &[], none).await.unwrap();
+    let brief = q
+        .receive_hidden(1, Duration::from_secs(2), Some(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    assert_eq!(brief.len(), 1);
+    assert!(q.receive(10, none).await.unwrap().is_empty(), "hidden");
+    let again = q.receive(1, Duration::from_secs(5)).await.unwrap();
+    assert_eq!((again.len(), again[0].receive_count), (1, 2));
+    q.delete(&again[0].receipt).await.unwrap();
+
     // Delayed messages stay hidden until their delay passes.
     q.send("later", &[], Duration::from_secs(1)).await.unwrap();
     assert!(q.receive(10, none).await.unwrap().is_empty());

@@ -82,13 +82,19 @@ impl Queue for SqsQueue {
         Ok(out.message_id.unwrap_or_default())
     }
 
-    async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<Received>, QueueError> {
+    async fn receive_hidden(
+        &self,
+        max: usize,
+        wait: Duration,
+        hide: Option<Duration>,
+    ) -> Result<Vec<Received>, QueueError> {
         let out = self
             .client
             .receive_message()
             .queue_url(&self.url)
             .max_number_of_messages(max.clamp(1, MAX_RECEIVE) as i32)
             .wait_time_seconds(wait.min(MAX_WAIT).as_secs() as i32)
+            .set_visibility_timeout(hide.map(|h| h.as_secs().clamp(1, 43_200) as i32))
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
             .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
             .message_attribute_names("All")

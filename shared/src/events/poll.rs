@@ -20,12 +20,16 @@ pub fn spawn<C: Consumer>(consumer: Arc<C>, loops: usize, batch: usize) {
         );
         return;
     };
+    // A receive whose answer is lost (the peer cut mid-reply) hides its messages unseen: for
+    // one lease rather than the queue's timeout (15 min for analyses) when each message is
+    // renewed from its receipt on, i.e. one at a time; a batch's waiting messages are not.
+    let hide = consumer.lease().filter(|_| batch == 1);
     for n in 0..loops {
         let (consumer, queue) = (consumer.clone(), queue.clone());
         tokio::spawn(async move {
             tracing::info!(consumer = consumer.name(), loop_ = n, "polling");
             loop {
-                let received = match queue.receive(batch, WAIT).await {
+                let received = match queue.receive_hidden(batch, WAIT, hide).await {
                     Ok(r) => r,
                     Err(e) => {
                         tracing::error!(consumer = consumer.name(), error = %e, "receiving failed");

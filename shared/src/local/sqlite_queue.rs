@@ -88,8 +88,9 @@ impl SqliteQueue {
         f(&mut conn)
     }
 
-    /// One receive attempt: takes up to `max` visible messages, redriving the exhausted ones.
-    fn take(&self, max: usize) -> Result<Vec<Received>, QueueError> {
+    /// One receive attempt: takes up to `max` visible messages for `hide`, redriving the
+    /// exhausted ones.
+    fn take(&self, max: usize, hide: Duration) -> Result<Vec<Received>, QueueError> {
         self.with(|c| {
             let tx = c
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -129,7 +130,7 @@ impl SqliteQueue {
                 tx.execute(
                     "UPDATE queue_messages SET receive_count = receive_count + 1, receipt = ?1,
                      visible_at = ?2 WHERE queue = ?3 AND id = ?4",
-                    params![receipt, t + self.visibility.as_secs_f64(), self.name, id],
+                    params![receipt, t + hide.as_secs_f64(), self.name, id],
                 )
                 .map_err(backend)?;
                 out.push(Received {
@@ -170,11 +171,17 @@ impl Queue for SqliteQueue {
         Ok(id)
     }
 
-    async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<Received>, QueueError> {
+    async fn receive_hidden(
+        &self,
+        max: usize,
+        wait: Duration,
+        hide: Option<Duration>,
+    ) -> Result<Vec<Received>, QueueError> {
         let max = max.clamp(1, MAX_RECEIVE);
+        let hide = hide.unwrap_or(self.visibility);
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let got = self.take(max)?;
+            let got = self.take(max, hide)?;
             if !got.is_empty() || tokio::time::Instant::now() >= deadline {
                 return Ok(got);
             }
