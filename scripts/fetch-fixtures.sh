@@ -27,7 +27,7 @@ ensure_venv() {
 
 if [[ "${1:-}" == "--reference" ]]; then
   ensure_venv
-  "$venv/bin/python" -c "import onnxruntime, numpy, PIL" 2>/dev/null ||
+  "$venv/bin/python" -c "import onnxruntime, numpy, PIL, cv2" 2>/dev/null ||
     "$venv/bin/pip" install --quiet -r "$repo/scripts/reference/requirements.txt"
 fi
 

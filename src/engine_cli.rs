@@ -74,7 +74,8 @@ pub fn run(args: EngineArgs) -> anyhow::Result<()> {
             let opts = AnalyzeOptions {
                 embedding: true,
                 liveness: false,
-                signals: false,
+                pose: false,
+                eyes: false,
             };
             let analyze = |p: &Path| -> anyhow::Result<_> {
                 let img = io::load_image(p, max_pixels).with_context(|| p.display().to_string())?;
@@ -115,6 +116,7 @@ pub fn run(args: EngineArgs) -> anyhow::Result<()> {
                 &bytes,
                 None,
                 &face_engine::gesture::GestureConfig::default(),
+                &face_engine::AnalyzeOptions::default(),
             )?;
             // The decision the quality analysis makes: the multi-signal PAD fusion.
             let pad = face_engine::media::pad_of(
@@ -153,7 +155,8 @@ pub fn run(args: EngineArgs) -> anyhow::Result<()> {
             let opts = AnalyzeOptions {
                 embedding: false,
                 liveness: true,
-                signals: true,
+                pose: true,
+                eyes: true,
             };
             let a = engine.analyze_frame(&img, &opts)?;
             let face = a.face.as_ref().map(|f| {

@@ -6,69 +6,22 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::common::*;
-use bytes::Bytes;
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::config::Storage;
-use shared::ports::{AnalyzeError, AnalyzeRequest, Analyzer, FaceFindings};
-
-/// The real engine, except that its first `panics` calls panic (mid-analysis: after the job was
-/// received and the media read).
-struct Panicky {
-    inner: Arc<dyn Analyzer>,
-    panics: usize,
-    calls: AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl Analyzer for Panicky {
-    fn info(&self) -> Value {
-        self.inner.info()
-    }
-
-    async fn analyze(
-        &self,
-        bytes: Bytes,
-        req: AnalyzeRequest,
-    ) -> Result<FaceFindings, AnalyzeError> {
-        let n = self.calls.fetch_add(1, Ordering::SeqCst);
-        if n < self.panics {
-            panic!("injected fault {n}");
-        }
-        self.inner.analyze(bytes, req).await
-    }
-
-    fn similarity(&self, a: &[f32], b: &[f32]) -> f32 {
-        self.inner.similarity(a, b)
-    }
-
-    fn calibrated(&self, cosine: f32) -> f32 {
-        self.inner.calibrated(cosine)
-    }
-}
-
-fn engine() -> Arc<dyn Analyzer> {
-    Arc::new(face_analyzer::EngineAnalyzer::new(
-        face_engine::Engine::from_env().expect("face models"),
-    ))
-}
 
 /// A server whose failed jobs come back after 1 s, with a worker that panics `panics` times.
-async fn app_with_panicky_worker(panics: usize) -> (TestApp, Arc<Panicky>) {
+async fn app_with_panicky_worker(panics: usize) -> (TestApp, Arc<Counting>) {
     let app = spawn_app_with(|c| {
         c.analysis_retry_delay = Duration::from_secs(1);
         c.analysis_visibility = Duration::from_secs(3);
     })
     .await;
-    let analyzer = Arc::new(Panicky {
-        inner: engine(),
-        panics,
-        calls: AtomicUsize::new(0),
-    });
+    let analyzer = Arc::new(Counting::new(panics));
     shared::events::spawn_analysis_workers(app.app.clone(), analyzer.clone(), 1);
     (app, analyzer)
 }

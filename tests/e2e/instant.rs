@@ -58,7 +58,8 @@ fn analysis<'a>(folder: &'a Value, kind: &str) -> &'a Value {
 #[tokio::test]
 async fn genuine_selfie_and_id_pass_and_nothing_is_stored() {
     let app = spawn_app().await;
-    app.load_engine();
+    let engine = std::sync::Arc::new(Counting::new(0));
+    app.app.analyzer.set(engine.clone());
     let (_, _, _) = client(&app).await;
     // A refreshed pair: its first ordinary use deletes the pair it replaced and slides its
     // expiry, so an authentication that writes would show in the snapshot.
@@ -90,6 +91,11 @@ async fn genuine_selfie_and_id_pass_and_nothing_is_stored() {
     .await;
     eprintln!("instant request: {} ms", started.elapsed().as_millis());
     assert_eq!(s, StatusCode::OK, "{f}");
+    assert_eq!(
+        engine.calls.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "each media goes through the engine once for both analyses"
+    );
     let after = snapshot(&app).await;
     assert_eq!(
         after.diff(&before),

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use bytes::Bytes;
 use face_engine::gesture::{Gesture as EngineGesture, GestureConfig};
-use face_engine::{Embedding, Engine, EngineError};
+use face_engine::{AnalyzeOptions, Embedding, Engine, EngineError};
 use serde_json::{Value, json};
 use shared::domain::tags::Gesture;
 use shared::ports::{AnalyzeError, AnalyzeRequest, Analyzer, FaceFindings, GestureOutcome};
@@ -76,13 +76,24 @@ fn analyze_blocking(
 ) -> Result<FaceFindings, AnalyzeError> {
     let gesture = req.gesture.map(engine_gesture);
     let cfg = GestureConfig::default();
-    let (decoded, ma) = face_engine::media::analyze_for_gesture(engine, bytes, gesture, &cfg)
-        .map_err(|e| match e {
-            EngineError::Decode(_)
-            | EngineError::ImageTooLarge { .. }
-            | EngineError::ImageTooSmall { .. } => AnalyzeError::Undecodable(e.to_string()),
-            other => AnalyzeError::Engine(anyhow::Error::new(other)),
-        })?;
+    // Only what the analysis asks: a photo's `quality` needs no embedding, pose or eyes, its
+    // `biometry` no spoof score; pose and eyes for gestures (a video's frames get eyes anyway,
+    // for PAD, and pose when its best shot is embedded).
+    let wanted = AnalyzeOptions {
+        embedding: req.template,
+        liveness: req.liveness,
+        pose: gesture.is_some(),
+        eyes: gesture.is_some(),
+    };
+    let (decoded, ma) = face_engine::media::analyze_for_gesture(
+        engine, bytes, gesture, &cfg, &wanted,
+    )
+    .map_err(|e| match e {
+        EngineError::Decode(_)
+        | EngineError::ImageTooLarge { .. }
+        | EngineError::ImageTooSmall { .. } => AnalyzeError::Undecodable(e.to_string()),
+        other => AnalyzeError::Engine(anyhow::Error::new(other)),
+    })?;
     // PAD tracks points across frames (~55 ms per video): only worth it when liveness is asked.
     let pad = req.liveness.then(|| {
         face_engine::media::pad_of(&decoded, &ma, &face_engine::pad::PadConfig::default())

@@ -267,13 +267,15 @@ fn main() {
             let opts = AnalyzeOptions {
                 embedding: true,
                 liveness: true,
-                signals: false,
+                pose: false,
+                eyes: false,
             };
             let fa = engine.analyze_frame(&a, &opts).unwrap().face.unwrap();
             let opts = AnalyzeOptions {
                 embedding: true,
                 liveness: false,
-                signals: false,
+                pose: false,
+                eyes: false,
             };
             let fb = engine.analyze_frame(&b, &opts).unwrap().face.unwrap();
             let s = engine.compare(
@@ -485,7 +487,13 @@ fn video_720p_bench(engine: &Engine, astronaut: &RgbImage) {
             for _ in 0..runs {
                 let t = Instant::now();
                 let (_, a) =
-                    face_engine::media::analyze_for_gesture(engine, &mp4, Some(gesture), &cfg)
+                    face_engine::media::analyze_for_gesture(
+                        engine,
+                        &mp4,
+                        Some(gesture),
+                        &cfg,
+                        &face_engine::AnalyzeOptions::default(),
+                    )
                         .unwrap();
                 let v = face_engine::gesture::check_media(gesture, &a, &cfg);
                 assert!(!v.samples.is_empty());

@@ -85,8 +85,11 @@ pub struct AnalyzeOptions {
     pub embedding: bool,
     /// Compute the anti-spoofing score.
     pub liveness: bool,
-    /// Compute head pose, eye state and sharpness.
-    pub signals: bool,
+    /// Compute the head pose (`fr_pose`). Sharpness and the best-shot quality are always
+    /// computed: they cost a fraction of a millisecond and rank the frames.
+    pub pose: bool,
+    /// Compute the eye state (`fr_eye`).
+    pub eyes: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -94,7 +97,8 @@ impl Default for AnalyzeOptions {
         AnalyzeOptions {
             embedding: true,
             liveness: true,
-            signals: true,
+            pose: true,
+            eyes: true,
         }
     }
 }
@@ -145,13 +149,13 @@ pub struct FaceAnalysis {
     pub face_size_px: f32,
     /// Inner-lip gap over mouth width.
     pub mouth_open_ratio: f32,
-    /// Head pose (when signals were requested).
+    /// Head pose (when requested).
     pub pose: Option<HeadPose>,
-    /// Eye closure (when signals were requested).
+    /// Eye closure (when requested).
     pub eyes: Option<EyeState>,
-    /// Sharpness of the face crop (when signals were requested).
+    /// Sharpness of the face crop (every fully analysed frame).
     pub sharpness: Option<f32>,
-    /// Best-shot quality 0..1 (when signals were requested).
+    /// Best-shot quality 0..1 (every fully analysed frame).
     pub quality: Option<f32>,
     /// `confidence_spoofing` = 1 − p(live) (when liveness was requested).
     pub spoof_score: Option<f32>,
@@ -404,7 +408,8 @@ impl Engine {
         let opts = &AnalyzeOptions {
             embedding: opts.embedding && !eyes_only,
             liveness: opts.liveness && !eyes_only,
-            signals: opts.signals || eyes_only,
+            pose: opts.pose && !eyes_only,
+            eyes: opts.eyes || eyes_only,
         };
         let t_all = Instant::now();
         let mut t = StageTimings::default();
@@ -463,15 +468,17 @@ impl Engine {
             None
         };
         let (mut pose, mut eyes, mut sharpness, mut quality) = (None, None, None, None);
-        if opts.signals {
+        if opts.eyes {
             let t0 = Instant::now();
             eyes = Some(eye::eye_state(&self.eye, work, &lm)?);
             t.eye_ms = ms(t0);
         }
-        if opts.signals && !eyes_only {
+        if opts.pose {
             let t0 = Instant::now();
             pose = Some(pose::head_pose(&self.pose, work, &b)?);
             t.pose_ms = ms(t0);
+        }
+        if !eyes_only {
             let t0 = Instant::now();
             let s = best_shot::sharpness(work, &b);
             sharpness = Some(s);
@@ -561,22 +568,28 @@ impl Engine {
     /// Analyses frames in parallel (rayon; each tract run is single-threaded), then fuses spoof
     /// scores, selects the best shot and embeds its face.
     pub fn analyze_frames<F: AsFrame + Sync>(&self, frames: &[F]) -> Result<MediaAnalysis> {
-        self.analyze_frames_with(frames, |_| FrameDepth::Full)
+        self.analyze_frames_with(frames, &AnalyzeOptions::default(), |_| FrameDepth::Full)
     }
 
-    /// [`Engine::analyze_frames`] with a depth per frame position: spoof scores are fused and
-    /// the best shot chosen over the [`FrameDepth::Full`] frames only (dense gesture sampling
-    /// analyses the frames between them for eyes and mouth only).
+    /// [`Engine::analyze_frames`] computing what `wanted` asks (spoof scores; the best shot's
+    /// embedding; pose; eyes, which more than one frame always gets, for PAD's blink cue; the
+    /// pose too when the best shot is embedded, so that the frame embedded is the most frontal),
+    /// with a depth per frame position: spoof scores are fused and the best shot
+    /// chosen over the [`FrameDepth::Full`] frames only (dense gesture sampling analyses the
+    /// frames between them for eyes and mouth only).
     pub fn analyze_frames_with<F: AsFrame + Sync>(
         &self,
         frames: &[F],
+        wanted: &AnalyzeOptions,
         depth: impl Fn(usize) -> FrameDepth + Sync,
     ) -> Result<MediaAnalysis> {
         let start = Instant::now();
+        // The embedding is of the best shot only, after ranking.
         let opts = AnalyzeOptions {
             embedding: false,
-            liveness: true,
-            signals: true,
+            liveness: wanted.liveness,
+            pose: wanted.pose || (wanted.embedding && frames.len() > 1),
+            eyes: wanted.eyes || frames.len() > 1,
         };
         let depths: Vec<FrameDepth> = (0..frames.len()).map(&depth).collect();
         // Full frames first; then the eyes-only frames between two full frames with a face take
@@ -643,7 +656,7 @@ impl Engine {
                 .as_ref()
                 .and_then(|f| f.quality.map(|q| (*i, f.detection.bbox, q)))
         }));
-        let embedding = match best {
+        let embedding = match best.filter(|_| wanted.embedding) {
             Some(b) => {
                 let pos = analyses
                     .iter()

@@ -3,7 +3,7 @@
 
 use media_decode::{Frame, Limits, Sampling};
 
-use crate::engine::{AsFrame, Engine, FrameDepth, MediaAnalysis};
+use crate::engine::{AnalyzeOptions, AsFrame, Engine, FrameDepth, MediaAnalysis};
 use crate::error::{EngineError, Result};
 use crate::gesture::{Gesture, GestureConfig};
 
@@ -59,13 +59,17 @@ pub fn frames_for(
     })
 }
 
-/// Analyses `frames` (sampled for a gesture): [`DEFAULT_FRAMES`] of them, evenly spread, fully
-/// (spoof score, pose, quality), the others for eyes and mouth only ([`FrameDepth::Eyes`], in the
+/// Analyses `frames` (sampled for a gesture) for what `wanted` asks: [`DEFAULT_FRAMES`] of them,
+/// evenly spread, fully (spoof score, pose, quality), the others for eyes and mouth only ([`FrameDepth::Eyes`], in the
 /// face box interpolated between the full frames around them), so denser sampling for a blink
 /// costs about a twentieth of a full frame per extra frame, plus its decoding.
-pub fn analyze_sampled<F: AsFrame + Sync>(engine: &Engine, frames: &[F]) -> Result<MediaAnalysis> {
+pub fn analyze_sampled<F: AsFrame + Sync>(
+    engine: &Engine,
+    frames: &[F],
+    wanted: &AnalyzeOptions,
+) -> Result<MediaAnalysis> {
     let full = full_positions(frames.len(), DEFAULT_FRAMES);
-    engine.analyze_frames_with(frames, |pos| {
+    engine.analyze_frames_with(frames, wanted, |pos| {
         if full.binary_search(&pos).is_ok() {
             FrameDepth::Full
         } else {
@@ -85,13 +89,14 @@ fn full_positions(total: usize, n: usize) -> Vec<usize> {
 }
 
 /// Decodes `bytes` with the sampling `gesture` needs ([`frames_for`]; the duration comes from a
-/// cheap probe) and analyses the frames with [`analyze_sampled`]. Returns the decoded frames
-/// too (for the best shot).
+/// cheap probe) and analyses the frames for what `wanted` asks with [`analyze_sampled`]. Returns
+/// the decoded frames too (for the best shot).
 pub fn analyze_for_gesture(
     engine: &Engine,
     bytes: &[u8],
     gesture: Option<Gesture>,
     cfg: &GestureConfig,
+    wanted: &AnalyzeOptions,
 ) -> Result<(media_decode::Decoded, MediaAnalysis)> {
     let limits = limits(engine);
     let n = match gesture {
@@ -104,7 +109,7 @@ pub fn analyze_for_gesture(
     };
     let decoded = media_decode::decode(bytes, &limits, Sampling::Evenly(n.max(1)))
         .map_err(|e| EngineError::Decode(e.to_string()))?;
-    let analysis = analyze_sampled(engine, &decoded.frames)?;
+    let analysis = analyze_sampled(engine, &decoded.frames, wanted)?;
     Ok((decoded, analysis))
 }
 

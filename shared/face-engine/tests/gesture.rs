@@ -50,8 +50,11 @@ fn mp4(frames: &[RgbImage]) -> Vec<u8> {
 /// sampling, the others on the default one); returns the verdicts.
 fn verdicts(e: &Engine, video: &[u8]) -> Vec<GestureVerdict> {
     let cfg = GestureConfig::default();
-    let (_, dense) = media::analyze_for_gesture(e, video, Some(Gesture::Blink), &cfg).unwrap();
-    let (_, sparse) = media::analyze_for_gesture(e, video, Some(Gesture::Left), &cfg).unwrap();
+    let all = face_engine::AnalyzeOptions::default();
+    let (_, dense) =
+        media::analyze_for_gesture(e, video, Some(Gesture::Blink), &cfg, &all).unwrap();
+    let (_, sparse) =
+        media::analyze_for_gesture(e, video, Some(Gesture::Left), &cfg, &all).unwrap();
     assert_eq!(dense.frames.len(), 24, "blink: 8 fps over 3 s");
     assert_eq!(sparse.frames.len(), media::DEFAULT_FRAMES);
     // Dense frames between the fully analysed ones carry eyes and mouth, no pose or spoof score.

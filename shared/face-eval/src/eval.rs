@@ -331,7 +331,8 @@ fn score_image(engine: &Engine, path: &Path, embedding: bool) -> Scored {
     let opts = AnalyzeOptions {
         embedding,
         liveness: true,
-        signals: false,
+        pose: false,
+        eyes: false,
     };
     let face = load_image(path, engine.config().max_pixels)
         .and_then(|img| engine.analyze_frame(&img, &opts))

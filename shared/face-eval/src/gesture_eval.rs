@@ -163,7 +163,8 @@ pub fn trace_frames(
     let opts = AnalyzeOptions {
         embedding: false,
         liveness: false,
-        signals: true,
+        pose: true,
+        eyes: true,
     };
     frames
         .par_iter()
@@ -200,7 +201,11 @@ pub fn blink_upload_rates(
                 .iter()
                 .filter(|f| f.timestamp_ms >= from && f.timestamp_ms < from + WINDOW_MS)
                 .collect();
-            let m = face_engine::media::analyze_sampled(engine, &w)?;
+            let m = face_engine::media::analyze_sampled(
+                engine,
+                &w,
+                &face_engine::AnalyzeOptions::default(),
+            )?;
             pos += 1;
             passed += face_engine::gesture::check_media(Gesture::Blink, &m, cfg).performed as usize;
         }

@@ -24,6 +24,11 @@ use crate::ports::{AnalyzeError, AnalyzeRequest, Analyzer, Blobs, FaceFindings, 
 pub trait MediaBytes: Send + Sync {
     /// The bytes of media `m`.
     async fn bytes(&self, m: &Media) -> Result<Bytes>;
+    /// Findings shared by the analyses of one request over these media (none by default: a
+    /// worker runs one analysis per job).
+    fn shared(&self) -> Option<&SharedFindings> {
+        None
+    }
 }
 
 /// Media read from the object store, under their object keys.
@@ -36,13 +41,75 @@ impl MediaBytes for StoredMedia<'_> {
     }
 }
 
-/// Media held in memory (the Instant API's request), by id.
+/// Media held in memory (the Instant API's request), by id, with the findings its analyses
+/// share.
+pub struct HeldMedia {
+    pub bytes: HashMap<MediaId, Bytes>,
+    pub shared: SharedFindings,
+}
+
 #[async_trait]
-impl MediaBytes for HashMap<MediaId, Bytes> {
+impl MediaBytes for HeldMedia {
     async fn bytes(&self, m: &Media) -> Result<Bytes> {
-        self.get(&m.media_id)
+        self.bytes
+            .get(&m.media_id)
             .cloned()
             .ok_or(crate::Error::NotFound("media"))
+    }
+
+    fn shared(&self) -> Option<&SharedFindings> {
+        Some(&self.shared)
+    }
+}
+
+/// What analysis `a` asks the engine about media `m`.
+fn request(a: &Analysis, m: &Media) -> AnalyzeRequest {
+    match a.kind {
+        AnalysisType::Quality => AnalyzeRequest {
+            liveness: true,
+            template: false,
+            best_shot: a
+                .params
+                .get("extract_best_shot")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            gesture: gesture_of(&m.tags),
+        },
+        AnalysisType::Biometry | AnalysisType::Collection => AnalyzeRequest {
+            template: true,
+            ..AnalyzeRequest::default()
+        },
+        AnalysisType::Documents => AnalyzeRequest::default(),
+    }
+}
+
+/// The findings of several analyses over the same media (a request that runs `quality` and
+/// `biometry` on a selfie): each media goes through the engine once, for everything any of
+/// them asks of it, instead of once per analysis.
+#[derive(Default)]
+pub struct SharedFindings {
+    wanted: HashMap<MediaId, AnalyzeRequest>,
+    done: std::sync::Mutex<HashMap<MediaId, std::result::Result<FaceFindings, String>>>,
+}
+
+impl SharedFindings {
+    /// Findings for `analyses`, each with the media it will take.
+    pub fn new<'a>(analyses: impl IntoIterator<Item = (&'a Analysis, &'a [Media])>) -> Self {
+        let mut wanted: HashMap<MediaId, AnalyzeRequest> = HashMap::new();
+        for (a, media) in analyses {
+            for m in media {
+                let r = request(a, m);
+                let w = wanted.entry(m.media_id).or_insert(r);
+                w.liveness |= r.liveness;
+                w.template |= r.template;
+                w.best_shot |= r.best_shot;
+                w.gesture = w.gesture.or(r.gesture);
+            }
+        }
+        Self {
+            wanted,
+            done: Default::default(),
+        }
     }
 }
 
@@ -111,8 +178,40 @@ pub async fn evaluate(
     Ok(shots)
 }
 
-/// Reads one media's bytes and runs the analyzer on them; the inner `Err` is the per-media reason.
+/// Reads one media's bytes and runs the analyzer on them (once for all the analyses that share
+/// `source`'s findings); the inner `Err` is the per-media reason.
 async fn findings(
+    analyzer: &dyn Analyzer,
+    m: &Media,
+    source: &dyn MediaBytes,
+    req: AnalyzeRequest,
+) -> Result<std::result::Result<FaceFindings, String>> {
+    let shared = source
+        .shared()
+        .and_then(|s| Some((s, *s.wanted.get(&m.media_id)?)));
+    let Some((shared, wanted)) = shared else {
+        return analyze(analyzer, m, source, req).await;
+    };
+    let kept = shared
+        .done
+        .lock()
+        .expect("findings lock")
+        .get(&m.media_id)
+        .cloned();
+    if let Some(f) = kept {
+        return Ok(f);
+    }
+    let f = analyze(analyzer, m, source, wanted).await?;
+    shared
+        .done
+        .lock()
+        .expect("findings lock")
+        .insert(m.media_id, f.clone());
+    Ok(f)
+}
+
+/// [`findings`] from the engine.
+async fn analyze(
     analyzer: &dyn Analyzer,
     m: &Media,
     source: &dyn MediaBytes,
@@ -146,20 +245,10 @@ async fn run_quality(
     t: &Thresholds,
     shots: &mut Vec<BestShot>,
 ) -> Result<()> {
-    let best_shot = a
-        .params
-        .get("extract_best_shot")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
     let mut decisions = Vec::new();
     for m in media {
         let mut r = ResultMedia::of(m.media_id);
-        let req = AnalyzeRequest {
-            liveness: true,
-            template: false,
-            best_shot,
-            gesture: gesture_of(&m.tags),
-        };
+        let req = request(a, m);
         match findings(analyzer, m, source, req).await? {
             Err(reason) => {
                 // No face means no proof of liveness: the media is declined, with the reason.
@@ -250,12 +339,6 @@ async fn run_biometry(
     source: &dyn MediaBytes,
     t: &Thresholds,
 ) -> Result<()> {
-    let req = AnalyzeRequest {
-        liveness: false,
-        template: true,
-        best_shot: false,
-        gesture: None,
-    };
     if media.len() < 2 {
         fail(
             a,
@@ -270,7 +353,7 @@ async fn run_biometry(
     let mut problems = Vec::new();
     for m in media {
         let mut r = ResultMedia::of(m.media_id);
-        match findings(analyzer, m, source, req).await? {
+        match findings(analyzer, m, source, request(a, m)).await? {
             Err(reason) => {
                 problems.push(reason.clone());
                 r.error_message = Some(reason);
@@ -350,15 +433,11 @@ async fn run_collection(
         );
         return Ok(());
     }
-    let req = AnalyzeRequest {
-        template: true,
-        ..AnalyzeRequest::default()
-    };
     let (mut hits, mut failed) = (Vec::new(), false);
     let mut best = 0f32;
     for m in media {
         let mut r = ResultMedia::of(m.media_id);
-        let template = match findings(analyzer, m, source, req).await? {
+        let template = match findings(analyzer, m, source, request(a, m)).await? {
             Err(reason) => Err(reason),
             Ok(f) => f
                 .template

@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::App;
 use super::analyzer_slot::ENGINE_WAIT;
-use super::evaluate::{BestShot, evaluate};
+use super::evaluate::{BestShot, HeldMedia, SharedFindings, evaluate};
 use super::media::{Upload, engine_error, probe_still};
 use crate::domain::analysis::{Analysis, eligible, roll_up};
 use crate::domain::clock::now;
@@ -78,11 +78,21 @@ impl App {
         }
         let thresholds = self.thresholds(actor.company_id).await?;
         let group = AnalysisId::new();
-        let mut analyses = Vec::with_capacity(plans.len());
-        for plan in plans {
-            let mut a = plan.start(&folder, actor.user_id, group, None);
-            let chosen: Vec<Media> = eligible(a.kind, &media).into_iter().cloned().collect();
-            let shots = evaluate(&*analyzer, &mut a, &chosen, &bytes, &thresholds, self).await?;
+        let planned: Vec<(Analysis, Vec<Media>)> = plans
+            .into_iter()
+            .map(|plan| {
+                let a = plan.start(&folder, actor.user_id, group, None);
+                let chosen = eligible(a.kind, &media).into_iter().cloned().collect();
+                (a, chosen)
+            })
+            .collect();
+        let held = HeldMedia {
+            bytes,
+            shared: SharedFindings::new(planned.iter().map(|(a, m)| (a, m.as_slice()))),
+        };
+        let mut analyses = Vec::with_capacity(planned.len());
+        for (mut a, chosen) in planned {
+            let shots = evaluate(&*analyzer, &mut a, &chosen, &held, &thresholds, self).await?;
             a.time_updated = now();
             analyses.push((a, shots));
         }

@@ -96,3 +96,48 @@ pub fn another_photo_of(bytes: &[u8]) -> Vec<u8> {
         .unwrap();
     out.into_inner()
 }
+
+/// The real engine, counting its calls, except that its first `panics` calls panic
+/// (mid-analysis: after the job was received and the media read).
+pub struct Counting {
+    inner: Arc<face_analyzer::EngineAnalyzer>,
+    panics: usize,
+    pub calls: std::sync::atomic::AtomicUsize,
+}
+
+impl Counting {
+    pub fn new(panics: usize) -> Self {
+        Self {
+            inner: engine(),
+            panics,
+            calls: Default::default(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl shared::ports::Analyzer for Counting {
+    fn info(&self) -> serde_json::Value {
+        self.inner.info()
+    }
+
+    async fn analyze(
+        &self,
+        bytes: bytes::Bytes,
+        req: shared::ports::AnalyzeRequest,
+    ) -> Result<shared::ports::FaceFindings, shared::ports::AnalyzeError> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n < self.panics {
+            panic!("injected fault {n}");
+        }
+        self.inner.analyze(bytes, req).await
+    }
+
+    fn similarity(&self, a: &[f32], b: &[f32]) -> f32 {
+        self.inner.similarity(a, b)
+    }
+
+    fn calibrated(&self, cosine: f32) -> f32 {
+        self.inner.calibrated(cosine)
+    }
+}
