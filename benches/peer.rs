@@ -24,7 +24,8 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use shared::ports::{AnalyzeRequest, Analyzer as _};
 
-const ADMIN: (&str, &str) = ("admin@bench.local", "bench-password-1");
+mod common;
+use common::{ADMIN, token};
 /// Issue goals: a photo pair at ≤ 0.8× the peer's CPU, a 3 s 720p video at ≤ 0.35 core-s.
 const PHOTO_GOAL: f64 = 0.8;
 const VIDEO_GOAL_MS: f64 = 350.0;
@@ -150,13 +151,8 @@ fn peer_cost(v: &Value) -> Option<Cost> {
 fn photo_stages(engine: &Engine, pairs: &[(PathBuf, PathBuf)]) -> Vec<(&'static str, Cost)> {
     let t = libc::CLOCK_THREAD_CPUTIME_ID;
     let limits = face_engine::media::limits(engine);
-    let mut stages = [("decode", Cost::default()); 5];
-    for (i, name) in ["detect", "landmarks", "align + embed", "liveness"]
-        .into_iter()
-        .enumerate()
-    {
-        stages[i + 1].0 = name;
-    }
+    let mut stages = ["decode", "detect", "landmarks", "align + embed", "liveness"]
+        .map(|name| (name, Cost::default()));
     for (a, b) in pairs {
         for p in [a, b] {
             let bytes = std::fs::read(p).unwrap();
@@ -216,19 +212,6 @@ fn video_stages(engine: &Engine, mp4: &[u8], runs: usize) -> Vec<(&'static str, 
         }
     });
     stages.map(|(n, c)| (n, c.per(runs))).to_vec()
-}
-
-async fn token(http: &reqwest::Client, base: &str) -> String {
-    let r: Value = http
-        .post(format!("{base}/api/authorize/auth"))
-        .json(&json!({"credentials": {"email": ADMIN.0, "password": ADMIN.1}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["access_token"].as_str().expect("login").to_string()
 }
 
 /// One Instant request: selfie + ID photo, `quality` + `biometry`; the biometry score.

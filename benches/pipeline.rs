@@ -15,7 +15,8 @@ use image::RgbImage;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-const ADMIN: (&str, &str) = ("admin@bench.local", "bench-password-1");
+mod common;
+use common::{ADMIN, token};
 /// Oz Forensics' performance guide: 34 analyses per minute on a 16-core server.
 const OZ_PER_CORE_MINUTE: f64 = 34.0 / 16.0;
 
@@ -107,19 +108,6 @@ fn cases() -> Vec<Case> {
             ],
         },
     ]
-}
-
-async fn token(http: &reqwest::Client, base: &str) -> String {
-    let r: Value = http
-        .post(format!("{base}/api/authorize/auth"))
-        .json(&json!({"credentials": {"email": ADMIN.0, "password": ADMIN.1}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["access_token"].as_str().expect("login").to_string()
 }
 
 /// One folder through the whole flow; returns its latency.
