@@ -259,11 +259,13 @@ async fn the_oz_flow_runs_through_every_function_binary_with_the_template_enviro
     // Embedded Metric Format lines: per analysis (type, decision, duration, queue age) and per
     // webhook attempt (outcome, duration), in the namespace the template gives.
     let namespace = format!("OzApi/{}", d.stack.refs["AWS::StackName"]);
-    let done = emf(worker, &namespace, "AnalysesProcessed");
-    let line = done
-        .iter()
-        .find(|v| v["analyse_id"] == first)
-        .unwrap_or_else(|| panic!("no EMF line for {first}:\n{}", worker.log_text()));
+    let processed = || {
+        emf(worker, &namespace, "AnalysesProcessed")
+            .into_iter()
+            .find(|v| v["analyse_id"] == first)
+    };
+    wait_for("the analysis's EMF line", || processed().is_some()).await;
+    let line = processed().unwrap();
     assert_eq!(line["AnalysesProcessed"], 1.0);
     assert_eq!(line["Service"], "analyses");
     assert!(
@@ -275,15 +277,14 @@ async fn the_oz_flow_runs_through_every_function_binary_with_the_template_enviro
         let v = line[ms].as_f64().unwrap_or(-1.0);
         assert!((0.0..120_000.0).contains(&v), "{ms} in {line}");
     }
+    // The receiver can see the call before the sender has logged its attempt's metric.
     let webhooks = d.function("WebhooksFunction");
-    let attempts = emf(webhooks, &namespace, "WebhookAttempts");
-    assert!(
-        attempts
+    wait_for("a delivered-webhook metric", || {
+        emf(webhooks, &namespace, "WebhookAttempts")
             .iter()
-            .any(|v| v["Outcome"] == "DELIVERED" && v["folder_id"] == fid.as_str()),
-        "no delivered-webhook metric:\n{}",
-        webhooks.log_text()
-    );
+            .any(|v| v["Outcome"] == "DELIVERED" && v["folder_id"] == fid.as_str())
+    })
+    .await;
 
     // deadletters: a job whose every delivery failed moves to the dead-letter queue (moto's
     // redrive), and its analysis ends FAILED instead of PROCESSING forever.

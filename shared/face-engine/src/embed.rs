@@ -45,8 +45,59 @@ pub fn preprocess(img: &RgbImage, lm: &Landmarks) -> Vec<f32> {
 
 /// Runs `fr_feature` on the aligned face.
 pub fn embed(model: &Model, img: &RgbImage, lm: &Landmarks) -> Result<Embedding> {
-    let out = model.run(preprocess(img, lm))?;
+    run(model, preprocess(img, lm))
+}
+
+/// The embedding of the aligned face and the embedding of its mirror image, each normalised.
+/// Their normalised sum ([`merge`]) is the flip-merged embedding of the ArcFace evaluations.
+pub fn embed_views(model: &Model, img: &RgbImage, lm: &Landmarks) -> Result<[Embedding; 2]> {
+    let input = preprocess(img, lm);
+    let mirrored = mirror_rows(&input, ALIGNED_SIZE as usize);
+    Ok([run(model, input)?, run(model, mirrored)?])
+}
+
+/// The normalised sum of unit embeddings.
+pub fn merge(views: &[Embedding]) -> Embedding {
+    let mut sum = vec![0f32; views.first().map_or(0, |e| e.0.len())];
+    for v in views {
+        sum.iter_mut().zip(&v.0).for_each(|(s, x)| *s += x);
+    }
+    Embedding::from_raw(sum)
+}
+
+/// Planar (CHW) data with every row reversed: the image mirrored left to right.
+fn mirror_rows(planar: &[f32], width: usize) -> Vec<f32> {
+    planar
+        .chunks_exact(width)
+        .flat_map(|row| row.iter().rev().copied())
+        .collect()
+}
+
+fn run(model: &Model, input: Vec<f32>) -> Result<Embedding> {
+    let out = model.run(input)?;
     Ok(Embedding::from_raw(
         out.into_iter().next().unwrap_or_default(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mirroring_reverses_each_row_of_each_channel() {
+        // Two channels of a 3×2 image.
+        let planar = [1., 2., 3., 4., 5., 6., 7., 8., 9., 10., 11., 12.];
+        assert_eq!(
+            mirror_rows(&planar, 3),
+            [3., 2., 1., 6., 5., 4., 9., 8., 7., 12., 11., 10.]
+        );
+    }
+
+    #[test]
+    fn merging_two_unit_vectors_gives_their_normalised_sum() {
+        let m = merge(&[Embedding(vec![1.0, 0.0]), Embedding(vec![0.0, 1.0])]);
+        let h = std::f32::consts::FRAC_1_SQRT_2;
+        assert!((m.0[0] - h).abs() < 1e-6 && (m.0[1] - h).abs() < 1e-6);
+    }
 }

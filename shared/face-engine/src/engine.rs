@@ -552,6 +552,17 @@ impl Engine {
         embed::embed(&self.feature, &work, &scale_landmarks(lm, 1.0 / k))
     }
 
+    /// The embeddings of the face and of its mirror image ([`embed::embed_views`]), given its
+    /// landmarks in original image coordinates.
+    pub fn embed_views_with_landmarks(
+        &self,
+        img: &RgbImage,
+        lm: &Landmarks,
+    ) -> Result<[Embedding; 2]> {
+        let (work, k) = self.prepare(img)?;
+        embed::embed_views(&self.feature, &work, &scale_landmarks(lm, 1.0 / k))
+    }
+
     /// 68 landmarks of the face in `bbox` (original image coordinates in and out).
     pub fn landmarks_for(&self, img: &RgbImage, bbox: &BBox) -> Result<Landmarks> {
         let (work, k) = self.prepare(img)?;

@@ -1,6 +1,7 @@
 //! Evaluation of the face engine on the team's data (`../shared/data`, read in place), kept out
 //! of the product crate `face-engine`:
 //!
+//! - [`conditions`]: verification per capture condition (colour, ID photo), `face-eval match`;
 //! - [`eval`]: the accuracy report (verification FNMR/FMR/EER, APCER/BPCER), `face-eval report`;
 //! - [`pad_eval`]: single-frame baseline vs fused multi-signal PAD, `face-eval pad`;
 //! - [`gesture_eval`]: gesture pass rates on hand-labelled videos, `face-eval gesture`;
@@ -9,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod conditions;
 pub mod data;
 pub mod eval;
 pub mod gesture_eval;

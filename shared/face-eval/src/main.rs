@@ -4,6 +4,8 @@
 //!   APCER/BPCER of the single-frame CNN and the PAD fusion table ([`face_eval::eval`]);
 //! - `face-eval pad [--data DIR] [--json] [--cases]` — single-frame baseline vs fused PAD
 //!   ([`face_eval::pad_eval`]); `--cases` adds one line of signal values per presentation;
+//! - `face-eval match [--data DIR] [--json]` — verification per capture condition (colour, ID
+//!   photo, both degraded) on a development and a held-out split ([`face_eval::conditions`]);
 //! - `face-eval gesture [DATA_DIR]` — gesture pass rates on the hand-labelled videos of
 //!   `DATA_DIR/video` ([`face_eval::gesture_eval`]).
 //!
@@ -61,6 +63,16 @@ enum Cmd {
         #[arg(long)]
         cases: bool,
     },
+    /// Verification per capture condition (colour, ID photo, both degraded), development and
+    /// held-out splits, single vs flip-merged embeddings.
+    Match {
+        /// Data folder (default: `$OZ_SHARED_DATA` or the `../shared/data` beside the repository).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Gesture pass rates on the hand-labelled videos of `DATA_DIR/video`.
     ///
     /// Then how many of the blinks seen at 8 fps on `talking-blinks.mp4` 8, 12, 16 or 24 frames
@@ -80,6 +92,15 @@ fn main() -> anyhow::Result<()> {
     match cli.cmd {
         Cmd::Report { data, json } => report(&engine, data_dir(data), json),
         Cmd::Pad { data, json, cases } => pad(&engine, data_dir(data), json, cases),
+        Cmd::Match { data, json } => {
+            let r = face_eval::conditions::evaluate_conditions(&engine, &data_dir(data))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", r.to_table());
+            }
+            Ok(())
+        }
         Cmd::Gesture { data } => gesture(&engine, &data_dir(data)),
     }
 }

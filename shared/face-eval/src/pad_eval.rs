@@ -198,7 +198,7 @@ fn case(
 }
 
 /// Decoding limits of the evaluation videos (longer than an upload may be).
-fn eval_limits() -> Limits {
+pub(crate) fn eval_limits() -> Limits {
     Limits {
         max_duration_ms: 600_000,
         max_frames: 20_000,
