@@ -30,7 +30,7 @@ use image::{DynamicImage, RgbImage};
 use media_decode::Sampling;
 use rayon::prelude::*;
 
-use crate::eval::{PairScore, VerificationReport, verification_metrics};
+use crate::eval::{PairScore, VerificationReport, pct, verification_metrics};
 
 /// Frames taken from each held-out video.
 const FRAMES_PER_VIDEO: usize = 8;
@@ -295,10 +295,6 @@ pub fn evaluate_conditions(engine: &Engine, data_dir: &Path) -> anyhow::Result<C
         out.extend(rows("held-out", &held_out_subjects(engine, &videos)?));
     }
     Ok(ConditionsReport { rows: out })
-}
-
-fn pct(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
 }
 
 impl ConditionsReport {

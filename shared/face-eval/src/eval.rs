@@ -562,7 +562,7 @@ fn evaluate_pad(engine: &Engine, data: &Path) -> anyhow::Result<Option<PadReport
     }))
 }
 
-fn pct(v: f64) -> String {
+pub(crate) fn pct(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
