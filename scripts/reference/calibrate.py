@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Fit the cosine -> score calibration of the face engine (shared/face-engine/src/calibration.rs).
 
-Input: the JSON report of `face-eval report --json` (its verification.pairs), or any JSON list
-of [is_genuine, cosine] pairs. Method: Platt scaling, i.e. a logistic
+Input: the JSON of `face-eval match --json` (the pairs of every `dev` row of the `single`
+method, pooled: the shipped fit), of `face-eval report --json` (its verification.pairs), or any
+JSON list of [is_genuine, cosine] pairs. Method: Platt scaling, i.e. a logistic
 score = 1 / (1 + exp(-a (cos - c))) fitted by maximum likelihood with Platt's smoothed targets
 (t+ = (N+ + 1) / (N+ + 2), t- = 1 / (N- + 2)), which keeps the fit finite when genuine and impostor
 cosines do not overlap (the case on faces-deepface). Prints the constants and FMR/FNMR at 0.85.
@@ -35,7 +36,10 @@ def fit(cos, y):
 
 def main():
     data = json.load(open(sys.argv[1]))
-    if isinstance(data, dict):  # the JSON of `face-eval report --json`
+    if isinstance(data, dict) and "rows" in data:  # `face-eval match --json`
+        rows = [r for r in data["rows"] if r["split"] == "dev" and r["method"] == "single"]
+        data = [(p["genuine"], p["cosine"]) for r in rows for p in r["report"]["pairs"]]
+    elif isinstance(data, dict):  # `face-eval report --json`
         data = [(p["genuine"], p["cosine"]) for p in data["verification"]["pairs"]]
     pairs = [(bool(g), c) for g, c in data if c is not None]
     y = np.array([1.0 if g else 0.0 for g, _ in pairs])

@@ -92,6 +92,16 @@ pub struct AnalyzeOptions {
     pub eyes: bool,
 }
 
+impl AnalyzeOptions {
+    /// Detection and landmarks only: no model beyond the detector and the landmarker.
+    pub const DETECTION_ONLY: AnalyzeOptions = AnalyzeOptions {
+        embedding: false,
+        liveness: false,
+        pose: false,
+        eyes: false,
+    };
+}
+
 impl Default for AnalyzeOptions {
     fn default() -> Self {
         AnalyzeOptions {

@@ -301,6 +301,10 @@ pub struct EvalReport {
     /// hand-held prints (absent when the folders are missing).
     #[serde(default)]
     pub pad_fusion: Option<crate::pad_eval::PadEvalReport>,
+    /// Verification per capture condition (`face-eval match`; no rows when the folders are
+    /// missing).
+    #[serde(default)]
+    pub conditions: Option<crate::conditions::ConditionsReport>,
     /// Wall time, seconds.
     pub seconds: f64,
 }
@@ -376,12 +380,14 @@ pub fn evaluate(engine: &Engine, data_dir: &Path) -> anyhow::Result<EvalReport> 
         data_dir,
         &face_engine::pad::PadConfig::default(),
     )?;
+    let conditions = Some(crate::conditions::evaluate_conditions(engine, data_dir)?);
     Ok(EvalReport {
         data_dir: data_dir.to_path_buf(),
         engine: engine.info().clone(),
         verification,
         pad,
         pad_fusion,
+        conditions,
         seconds: start.elapsed().as_secs_f64(),
     })
 }
@@ -714,6 +720,10 @@ impl EvalReport {
         }
         if let Some(f) = &self.pad_fusion {
             s.push_str(&f.to_table());
+        }
+        if let Some(c) = &self.conditions {
+            s.push_str("\nverification per capture condition (face-eval match):\n");
+            s.push_str(&c.to_table());
         }
         s
     }

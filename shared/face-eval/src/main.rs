@@ -1,7 +1,8 @@
 //! `face-eval`: the face engine evaluated on the team's data (`../shared/data`).
 //!
 //! - `face-eval report [--data DIR] [--json]` — the accuracy report: verification FNMR/FMR/EER,
-//!   APCER/BPCER of the single-frame CNN and the PAD fusion table ([`face_eval::eval`]);
+//!   APCER/BPCER of the single-frame CNN, the PAD fusion table and the `match` table
+//!   ([`face_eval::eval`]);
 //! - `face-eval pad [--data DIR] [--json] [--cases]` — single-frame baseline vs fused PAD
 //!   ([`face_eval::pad_eval`]); `--cases` adds one line of signal values per presentation;
 //! - `face-eval match [--data DIR] [--json]` — verification per capture condition (colour, ID

@@ -30,10 +30,11 @@ use face_engine::io::load_image;
 use face_engine::media::DEFAULT_FRAMES;
 use face_engine::pad::{PadAssessment, PadConfig, Verdict, assess};
 use face_engine::{AnalyzeOptions, Engine, FrameAnalysis};
-use image::RgbImage;
+use image::{DynamicImage, RgbImage};
 use media_decode::{Limits, Sampling};
 use rayon::prelude::*;
 
+use crate::conditions::{id_portrait, seed};
 use crate::eval::attack_type_from_name;
 use crate::synthetic::{Sway, handheld_print};
 
@@ -393,6 +394,32 @@ fn images(dir: &Path) -> Vec<std::path::PathBuf> {
     v
 }
 
+/// A photo as captured (`photo`), in grayscale (`photo gray`: a known capture condition, not an
+/// attack, and an attack filmed by a grayscale camera), and for a bona fide photo as the small
+/// grayscale portrait of a scanned ID document (`photo ID portrait`:
+/// [`crate::conditions::id_portrait`], when a face is found to crop about; an attack shrunk so is
+/// no presentation a camera sees).
+fn photo_copies(
+    engine: &Engine,
+    name: &str,
+    img: RgbImage,
+    attack: bool,
+) -> Vec<(&'static str, RgbImage)> {
+    let gray = DynamicImage::ImageRgb8(img.clone()).grayscale().to_rgb8();
+    let portrait = (!attack)
+        .then(|| {
+            engine
+                .analyze_frame(&img, &AnalyzeOptions::DETECTION_ONLY)
+                .ok()
+        })
+        .flatten()
+        .and_then(|a| a.face)
+        .and_then(|f| id_portrait(&img, &f.detection.bbox, seed(name)).ok());
+    let mut out = vec![("photo", img), ("photo gray", gray)];
+    out.extend(portrait.map(|p| ("photo ID portrait", p)));
+    out
+}
+
 /// Runs the PAD evaluation over `data` (the `../shared/data` layout); `None` when none of its
 /// folders exist.
 pub fn evaluate_pad_fusion(
@@ -431,12 +458,22 @@ pub fn evaluate_pad_fusion(
         .collect::<Vec<_>>()
         .par_iter()
         .map(|(p, t, split)| {
-            let photo = Footage {
-                frames: vec![load_image(p, max_px)?],
-                quantiser: None,
+            let img = match load_image(p, max_px) {
+                Ok(img) => img,
+                Err(e) => return vec![Err(e.into())],
             };
-            case(engine, cfg, rel(p), "photo", t.clone(), split, &photo)
+            photo_copies(engine, &rel(p), img, t.is_some())
+                .into_iter()
+                .map(|(medium, img)| {
+                    let photo = Footage {
+                        frames: vec![img],
+                        quantiser: None,
+                    };
+                    case(engine, cfg, rel(p), medium, t.clone(), split, &photo)
+                })
+                .collect::<Vec<_>>()
         })
+        .flatten()
         .collect();
     cases.extend(
         photo_cases
