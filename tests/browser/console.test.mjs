@@ -73,7 +73,7 @@ test("the console: login, a folder, analyses, a decision, a collection hit, role
       await p.getByRole("button", { name: "Start analyses" }).click();
       const bio = p.locator(".analysis[data-type=BIOMETRY]");
       await bio.locator("h3 .badge.SUCCESS").waitFor({ timeout: 60_000 });
-      assert.match(await bio.locator(".meter").first().getAttribute("aria-label"), /^min_confidence \(match\): 0\.\d+, threshold 0\.850$/);
+      assert.match(await bio.locator(".meter").first().getAttribute("aria-label"), /^min_confidence \(match\): [01]\.\d{3}, threshold 0\.850$/);
       const quality = p.locator(".analysis[data-type=QUALITY]");
       await quality.locator("h3 .badge.SUCCESS").waitFor({ timeout: 60_000 });
       await quality.locator("img.shot").first().waitFor();
@@ -113,12 +113,12 @@ test("the console: login, a folder, analyses, a decision, a collection hit, role
         });
       }
 
-      // A band the score falls in: OPERATOR_REQUIRED.
+      // A band every score below 1 falls in: OPERATOR_REQUIRED (the same person scores 0.9999+).
       const token = await login(ADMIN);
       const folderId = folderUrl.split("/").pop();
       await call("POST", `/api/folders/${folderId}/analyses`, {
         token,
-        json: { analyses: [{ type: "biometry", params: { threshold_min: 0.01, threshold_max: 0.9999 } }] },
+        json: { analyses: [{ type: "biometry", params: { threshold_min: 0.01, threshold_max: 1.0 } }] },
       });
       const o = await page(b);
       await signIn(o, operator);
