@@ -20,6 +20,7 @@ mod jpeg;
 mod mp4;
 #[cfg(test)]
 mod properties;
+mod recent;
 // The H.264 writer: feature `encoder` (`testing` implies it), off in the product.
 #[cfg(any(test, feature = "encoder"))]
 pub mod mp4_writer;
@@ -85,13 +86,19 @@ fn webm() -> DecodeError {
 
 /// Validates an upload and returns its technical metadata.
 ///
-/// Images are fully decoded (a truncated JPEG fails); MP4s are demuxed, checked (H.264 only,
+/// Images are fully decoded (a truncated JPEG fails), and the pixels held briefly for a
+/// [`decode`] of the same bytes in this process; MP4s are demuxed, checked (H.264 only,
 /// size, duration, frame count, every frame's bytes present) and their first frame decoded; ZIP
 /// shot sets have every entry checked (names, sizes, ratio, image magic) and the first decoded.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<MediaInfo, DecodeError> {
     guard::guarded("media", || match sniff(bytes) {
         None => Err(DecodeError::Unrecognised),
-        Some(f) if f.is_image() => Ok(still::decode_still(bytes, limits)?.info()),
+        Some(f) if f.is_image() => {
+            let still = still::decode_still(bytes, limits)?;
+            let info = still.info();
+            recent::keep(bytes, still);
+            Ok(info)
+        }
         Some(MediaFormat::Mp4) => video::probe(bytes, limits),
         Some(MediaFormat::Zip) => shotset::probe(bytes, limits),
         Some(_) => Err(webm()),
@@ -106,7 +113,14 @@ pub fn decode(bytes: &[u8], limits: &Limits, sampling: Sampling) -> Result<Decod
     guard::guarded("media", || match sniff(bytes) {
         None => Err(DecodeError::Unrecognised),
         Some(f) if f.is_image() => {
-            let still = still::decode_still(bytes, limits)?;
+            let still = match recent::take(bytes) {
+                Some(s) => {
+                    let name = still::codec_name(s.format).to_uppercase();
+                    still::check_pixels(&name, s.image.width(), s.image.height(), limits)?;
+                    s
+                }
+                None => still::decode_still(bytes, limits)?,
+            };
             let info = still.info();
             let frames = if sampling == Sampling::Evenly(0) {
                 Vec::new()
