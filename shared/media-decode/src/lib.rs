@@ -86,17 +86,28 @@ fn webm() -> DecodeError {
 
 /// Validates an upload and returns its technical metadata.
 ///
-/// Images are fully decoded (a truncated JPEG fails), and the pixels held briefly for a
-/// [`decode`] of the same bytes in this process; MP4s are demuxed, checked (H.264 only,
+/// Images are fully decoded (a truncated JPEG fails); MP4s are demuxed, checked (H.264 only,
 /// size, duration, frame count, every frame's bytes present) and their first frame decoded; ZIP
 /// shot sets have every entry checked (names, sizes, ratio, image magic) and the first decoded.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<MediaInfo, DecodeError> {
+    probe_with(bytes, limits, false)
+}
+
+/// [`probe`] for bytes this process [`decode`]s next (an upload checked, then analysed in the
+/// same request): a still's pixels are held briefly so that the decode does not repeat the work.
+pub fn probe_then_decode(bytes: &[u8], limits: &Limits) -> Result<MediaInfo, DecodeError> {
+    probe_with(bytes, limits, true)
+}
+
+fn probe_with(bytes: &[u8], limits: &Limits, keep: bool) -> Result<MediaInfo, DecodeError> {
     guard::guarded("media", || match sniff(bytes) {
         None => Err(DecodeError::Unrecognised),
         Some(f) if f.is_image() => {
             let still = still::decode_still(bytes, limits)?;
             let info = still.info();
-            recent::keep(bytes, still);
+            if keep {
+                recent::keep(bytes, still);
+            }
             Ok(info)
         }
         Some(MediaFormat::Mp4) => video::probe(bytes, limits),
@@ -115,7 +126,7 @@ pub fn decode(bytes: &[u8], limits: &Limits, sampling: Sampling) -> Result<Decod
         Some(f) if f.is_image() => {
             let still = match recent::take(bytes) {
                 Some(s) => {
-                    let name = still::codec_name(s.format).to_uppercase();
+                    let name = still::display_name(s.format);
                     still::check_pixels(&name, s.image.width(), s.image.height(), limits)?;
                     s
                 }

@@ -1,7 +1,8 @@
-//! Stills [`crate::probe`] just decoded, held for a moment so that [`crate::decode`] of the same
-//! bytes in the same process does not decode them again: the Instant API, API Lite and the
-//! local server check an upload (a full decode, so a truncated photo is refused at once) and
-//! then analyse it, which used to cost a second decode (~17 ms a photo).
+//! Stills [`crate::probe_then_decode`] just decoded, held for a moment so that [`crate::decode`]
+//! of the same bytes in the same process does not decode them again: the Instant API, API Lite
+//! and collection enrolment check an upload (a full decode, so a truncated photo is refused at
+//! once) and then analyse it, which used to cost a second decode (~17 ms a photo). A plain
+//! [`crate::probe`] (a folder upload, analysed later and perhaps elsewhere) holds nothing.
 //!
 //! Bounded: at most [`MAX_BYTES`] of pixels and copies held, each entry at most [`MAX_AGE`]
 //! old and handed out once. A hit needs the very same bytes (compared in full, not by hash),
@@ -79,7 +80,7 @@ mod tests {
     fn a_probed_still_is_decoded_once_and_handed_out_once() {
         let jpeg = testutil::encode(&testutil::noise(90, 70), ImageFormat::Jpeg);
         let fresh = crate::still::decode_still(&jpeg, &Limits::default()).unwrap();
-        crate::probe(&jpeg, &Limits::default()).unwrap();
+        crate::probe_then_decode(&jpeg, &Limits::default()).unwrap();
         assert!(is_held(&jpeg));
         let other = testutil::encode(&testutil::noise(90, 71), ImageFormat::Jpeg);
         assert!(take(&other).is_none(), "other bytes are not a hit");
@@ -93,9 +94,16 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_probe_holds_nothing() {
+        let jpeg = testutil::encode(&testutil::noise(90, 72), ImageFormat::Jpeg);
+        crate::probe(&jpeg, &Limits::default()).unwrap();
+        assert!(!is_held(&jpeg));
+    }
+
+    #[test]
     fn a_stricter_decode_limit_still_refuses_a_held_still() {
         let png = testutil::encode(&testutil::noise(100, 50), ImageFormat::Png);
-        crate::probe(&png, &Limits::default()).unwrap();
+        crate::probe_then_decode(&png, &Limits::default()).unwrap();
         let strict = Limits {
             max_pixels: 4_000,
             ..Limits::default()
@@ -108,10 +116,10 @@ mod tests {
     fn the_store_stays_within_its_bound() {
         // 1200 × 1000 × 3 B = 3.6 MB each: twenty of them are beyond the bound.
         let first = testutil::encode(&testutil::pattern(1200, 1000, 0), ImageFormat::Png);
-        crate::probe(&first, &Limits::default()).unwrap();
+        crate::probe_then_decode(&first, &Limits::default()).unwrap();
         for x in 1..20 {
             let png = testutil::encode(&testutil::pattern(1200, 1000, x * 20), ImageFormat::Png);
-            crate::probe(&png, &Limits::default()).unwrap();
+            crate::probe_then_decode(&png, &Limits::default()).unwrap();
         }
         assert!(held().iter().map(Entry::size).sum::<usize>() <= MAX_BYTES);
         assert!(!is_held(&first), "the oldest went first");

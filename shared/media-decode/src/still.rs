@@ -56,6 +56,11 @@ pub(crate) fn codec_name(format: MediaFormat) -> &'static str {
     }
 }
 
+/// The codec as error messages name it (`JPEG`).
+pub(crate) fn display_name(format: MediaFormat) -> String {
+    codec_name(format).to_uppercase()
+}
+
 /// Full decode of a still image (not guarded; callers guard).
 pub(crate) fn decode_still(bytes: &[u8], limits: &Limits) -> Result<Still, DecodeError> {
     let format = match sniff(bytes) {
@@ -68,7 +73,7 @@ pub(crate) fn decode_still(bytes: &[u8], limits: &Limits) -> Result<Still, Decod
         }
         None => return Err(DecodeError::Unrecognised),
     };
-    let name = codec_name(format).to_uppercase();
+    let name = display_name(format);
     let mut reader = ImageReader::new(Cursor::new(bytes));
     reader.set_format(match format {
         MediaFormat::Jpeg => ImageFormat::Jpeg,

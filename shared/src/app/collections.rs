@@ -302,7 +302,7 @@ impl App {
         for f in files {
             let checked = {
                 let f = f.clone();
-                tokio::task::spawn_blocking(move || checked_content(&f, &limits))
+                tokio::task::spawn_blocking(move || checked_content(&f, &limits, true))
                     .await
                     .map_err(|e| Error::Unexpected(anyhow::anyhow!("image check failed: {e}")))??
             };

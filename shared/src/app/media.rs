@@ -145,7 +145,7 @@ pub(crate) fn probe_still(
     what: &str,
     not_an_image: &str,
 ) -> Result<media_decode::MediaInfo> {
-    match media_decode::probe(bytes, limits) {
+    match media_decode::probe_then_decode(bytes, limits) {
         Ok(info) if info.kind == media_decode::MediaKind::Image => Ok(info),
         Ok(_) | Err(DecodeError::Unrecognised) => {
             Err(Error::InvalidType(format!("{what}: {not_an_image}")))
@@ -175,7 +175,13 @@ pub(crate) struct CheckedContent {
 }
 
 /// Sniffs and bounds one file's content (CPU-bound: decodes headers and probes the content).
-pub(crate) fn checked_content(f: &UploadFile, limits: &InputLimits) -> Result<CheckedContent> {
+/// `analysed_now`: this process analyses the file right after (a still's pixels are then held
+/// for that decode, [`media_decode::probe_then_decode`]).
+pub(crate) fn checked_content(
+    f: &UploadFile,
+    limits: &InputLimits,
+    analysed_now: bool,
+) -> Result<CheckedContent> {
     let name = if f.file_name.is_empty() {
         f.form_key.clone()
     } else {
@@ -184,7 +190,12 @@ pub(crate) fn checked_content(f: &UploadFile, limits: &InputLimits) -> Result<Ch
     if f.bytes.is_empty() {
         return Err(Error::invalid(format!("file {name:?} is empty")));
     }
-    let info = media_decode::probe(&f.bytes, &limits.media).map_err(|e| decode_error(&name, e))?;
+    let probe = if analysed_now {
+        media_decode::probe_then_decode
+    } else {
+        media_decode::probe
+    };
+    let info = probe(&f.bytes, &limits.media).map_err(|e| decode_error(&name, e))?;
     let sha = hex::encode(Sha256::digest(&f.bytes));
     Ok(CheckedContent {
         media_type: media_type(&info),
@@ -203,7 +214,7 @@ pub(crate) fn check_file(
     limits: &InputLimits,
     id: MediaId,
 ) -> Result<NewMedia> {
-    let c = checked_content(&f, limits)?;
+    let c = checked_content(&f, limits, false)?;
     let tags = tags::validate(&tags, c.media_type == MediaType::ImageFolder)?;
     let t = now();
     Ok(NewMedia {
