@@ -19,7 +19,7 @@ import onnxruntime as ort
 SHAPES = {
     "fr_detect": (1, 3, 240, 320),
     "fr_landmark": (1, 1, 64, 64),
-    "fr_feature": (1, 3, 112, 112),
+    "mobilefacenet_b1": (1, 3, 112, 112),
     "fr_liveness": (1, 3, 128, 128),
     "fr_eye": (1, 1, 24, 24),
     "fr_pose": (1, 3, 224, 224),

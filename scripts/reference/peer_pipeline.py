@@ -4,7 +4,7 @@ Python developer would run them, with onnxruntime and OpenCV on ONE thread.
 
 Per photo: decode (cv2.imdecode) -> detect (fr_detect on a 320x240 resize, score > 0.7, NMS
 0.3) -> landmarks (fr_landmark on a 64x64 gray square crop) -> align (5 points, similarity
-transform onto the ArcFace template, cv2.warpAffine 112x112) -> embed (fr_feature) + liveness
+transform onto the ArcFace template, cv2.warpAffine 112x112) -> embed (mobilefacenet_b1) + liveness
 (fr_liveness on the box x2.7, 128x128 BGR). A pair is two photos and their cosine.
 
 Per video: cv2.VideoCapture reads every frame (grab), decodes the evenly spread ones it keeps
@@ -63,7 +63,7 @@ class Peer:
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         load = lambda n: ort.InferenceSession(os.path.join(models, n + ".onnx"), opts, providers=["CPUExecutionProvider"])
-        self.det, self.lm, self.feat, self.live = (load(n) for n in ("fr_detect", "fr_landmark", "fr_feature", "fr_liveness"))
+        self.det, self.lm, self.feat, self.live = (load(n) for n in ("fr_detect", "fr_landmark", "mobilefacenet_b1", "fr_liveness"))
 
     @staticmethod
     def run(sess, x):

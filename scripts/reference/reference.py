@@ -12,7 +12,7 @@ in numpy so the Rust engine can be checked against it:
 * fr_detect: whole image -> 320x240, RGB, (x-127)/128; score index 1 > 0.7; hard NMS IoU 0.3;
   boxes with shorter side < 40 px dropped.
 * fr_landmark: square (side = longer box side, same centre) -> 64x64 gray (BT.601) / 256.
-* fr_feature: 5 points (eyes from 37,38,40,41 / 43,44,46,47; nose 30; mouth corners (48+60)/2,
+* mobilefacenet_b1 (the embedding): 5 points (eyes from 37,38,40,41 / 43,44,46,47; nose 30; mouth corners (48+60)/2,
   (54+64)/2) -> Umeyama similarity onto the ArcFace template (+0.5 to edge coords), 112x112 RGB
   (x-127)/128, L2-normalised.
 * fr_liveness: box x2.7 around its centre (factor reduced to fit, box shifted inside the image),
@@ -104,7 +104,7 @@ class Reference:
         opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
         load = lambda n: ort.InferenceSession(os.path.join(models, n + ".onnx"), opts, providers=["CPUExecutionProvider"])
-        self.det, self.lm, self.feat, self.live = (load(n) for n in ("fr_detect", "fr_landmark", "fr_feature", "fr_liveness"))
+        self.det, self.lm, self.feat, self.live = (load(n) for n in ("fr_detect", "fr_landmark", "mobilefacenet_b1", "fr_liveness"))
 
     @staticmethod
     def run(sess, x):

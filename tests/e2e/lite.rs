@@ -105,9 +105,9 @@ async fn templates_match_the_same_person_only() {
     let astronaut = fixture("astronaut.png");
 
     let t_hanks = extract(&app, hanks.clone()).await;
-    assert_eq!(t_hanks.len(), 8 + 4 * 512);
+    assert_eq!(t_hanks.len(), 8 + 4 * 192);
     assert_eq!(&t_hanks[..4], b"OZFT");
-    assert_eq!(&t_hanks[4..8], &[1, 0, 0, 2], "version 1, 512 values");
+    assert_eq!(&t_hanks[4..8], &[2, 0, 192, 0], "version 2, 192 values");
     let t_id = extract(&app, hanks_id.clone()).await;
     let t_astro = extract(&app, astronaut.clone()).await;
 
@@ -229,7 +229,7 @@ async fn bad_input_gets_clear_errors() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|m| m["name"] == "fr_feature"),
+            .any(|m| m["name"] == "mobilefacenet_b1"),
         "{v}"
     );
 
@@ -265,10 +265,11 @@ async fn bad_input_gets_clear_errors() {
         400,
         4,
     );
-    let mut v2 = t.clone();
-    v2[4] = 2;
+    // A version-1 template (the 512-d embedder before 2026-12-04) is refused, not compared.
+    let mut v1 = t.clone();
+    v1[4] = 1;
     assert_oz_error(
-        &send(two(&app, compare, names, t.clone(), v2)).await,
+        &send(two(&app, compare, names, t.clone(), v1)).await,
         400,
         4,
     );

@@ -238,9 +238,9 @@ fn main() {
             }),
         ));
         rows.push((
-            "align + embed (fr_feature)".into(),
+            format!("align + embed ({})", embed::MODEL),
             median_ms(n, || {
-                embed::embed(m("fr_feature"), &img, &lm).unwrap();
+                embed::embed(m(embed::MODEL), &img, &lm).unwrap();
             }),
         ));
         rows.push((
@@ -327,7 +327,7 @@ fn main() {
         for name in [
             "fr_detect",
             "fr_landmark",
-            "fr_feature",
+            embed::MODEL,
             "fr_liveness",
             "fr_eye",
             "fr_pose",

@@ -14,17 +14,19 @@ pub const DEFAULT_MATCH_THRESHOLD: f32 = 0.85;
 // `faces-deepface/master.csv` (38 genuine, 262 impostor) under its three capture conditions
 // (both colour; the second face an ID-scan-like portrait: grayscale, 112–160 px, blurred,
 // JPEG q≈50; both faces so degraded), 114 genuine and 786 impostor pairs scored by this engine
-// (`face-eval match --json`, then `scripts/reference/calibrate.py`). Result: score 0.85 at
-// cosine 0.513; on those pairs FMR 0/786 and FNMR 3/114 = 2.6 % at 0.85 (the highest impostor
-// is 0.357 → score 0.243), 4.8 impostor standard deviations above the impostor mean. The fit
-// on colour pairs alone (SLOPE 13.3716, MIDPOINT 0.4571: 0.85 at cosine 0.587) missed one
-// genuine pair in five against a degraded face; fits per condition put 0.85 at 0.588, 0.564
-// and 0.559, so a calibration that depends on the faces' quality gains nothing over this one.
+// with `mobilefacenet_b1` (`face-eval match --json`, then `scripts/reference/calibrate.py`).
+// Result: score 0.85 at cosine 0.591; on those pairs FMR 0/786 and FNMR 3/114 = 2.6 % at 0.85
+// (the highest impostor is 0.402 → score 0.16), 4.05 impostor standard deviations above the
+// impostor mean. Earlier fits, for `fr_feature` (512-d, until 2026-12-04): SLOPE 18.4661,
+// MIDPOINT 0.4188 (0.85 at 0.513) on the same pooled pairs, and SLOPE 13.3716, MIDPOINT 0.4571
+// (0.85 at 0.587) on colour pairs alone, which missed one genuine pair in five against a
+// degraded face. Fits per condition differed by less than the pooled fit's margin, so a
+// calibration that depends on the faces' quality was not shipped.
 
 /// Logistic slope (per unit of cosine), fitted as described above.
-pub const SLOPE: f32 = 18.4661;
+pub const SLOPE: f32 = 17.8461;
 /// Cosine at which the score is 0.5, fitted as described above.
-pub const MIDPOINT: f32 = 0.4188;
+pub const MIDPOINT: f32 = 0.4942;
 
 /// Result of comparing two embeddings.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -1,5 +1,12 @@
-//! Face embedding with `fr_feature`: the face aligned onto the ArcFace template (112×112, RGB,
-//! `(x − 127) / 128`), 512 outputs L2-normalised; similarity is the cosine.
+//! Face embedding with `mobilefacenet_b1` (MobileFaceNet, 192-d): the face aligned onto the
+//! ArcFace template (112×112, RGB, `(x − 127) / 128`), 192 outputs L2-normalised; similarity is
+//! the cosine.
+//!
+//! It replaced `fr_feature` (512-d, the faceplugin package's) on 2026-12-04: on the same aligned
+//! crops it separates people as well on colour photos and better on small grayscale ID-like
+//! portraits and on unseen people (held-out ID-photo pairs: 5th-percentile genuine cosine 0.60
+//! and highest impostor 0.21, against 0.49 and 0.31; `face-eval match`), at half the cost
+//! (≈15 ms against ≈33 ms).
 
 use image::RgbImage;
 
@@ -9,8 +16,11 @@ use crate::landmarks::Landmarks;
 use crate::model::Model;
 use crate::sampling::{Patch, sample};
 
+/// File stem of the embedding model in the models folder.
+pub const MODEL: &str = "mobilefacenet_b1";
+
 /// Dimension of an embedding.
-pub const EMBEDDING_DIM: usize = 512;
+pub const EMBEDDING_DIM: usize = 192;
 
 /// An L2-normalised face embedding.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -38,12 +48,12 @@ pub fn aligned_face(img: &RgbImage, lm: &Landmarks) -> Patch {
     sample(img, &map, ALIGNED_SIZE, ALIGNED_SIZE)
 }
 
-/// Builds the `fr_feature` input (1×3×112×112).
+/// Builds the embedding model's input (1×3×112×112).
 pub fn preprocess(img: &RgbImage, lm: &Landmarks) -> Vec<f32> {
     aligned_face(img, lm).planar(false, |_, v| (v - 127.0) / 128.0)
 }
 
-/// Runs `fr_feature` on the aligned face.
+/// Runs the embedding model on the aligned face.
 pub fn embed(model: &Model, img: &RgbImage, lm: &Landmarks) -> Result<Embedding> {
     run(model, preprocess(img, lm))
 }

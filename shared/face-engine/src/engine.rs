@@ -27,7 +27,7 @@ pub const MODELS_DIR_ENV: &str = "OZ_MODELS_DIR";
 pub const MODELS: [(&str, &[usize]); 6] = [
     ("fr_detect", &[1, 3, 240, 320]),
     ("fr_landmark", &[1, 1, 64, 64]),
-    ("fr_feature", &[1, 3, 112, 112]),
+    (embed::MODEL, &[1, 3, 112, 112]),
     ("fr_liveness", &[1, 3, 128, 128]),
     ("fr_eye", &[1, 1, 24, 24]),
     ("fr_pose", &[1, 3, 224, 224]),
@@ -122,7 +122,7 @@ pub struct StageTimings {
     pub detect_ms: f64,
     /// `fr_landmark`.
     pub landmarks_ms: f64,
-    /// Alignment and `fr_feature`.
+    /// Alignment and the embedding model (`mobilefacenet_b1`).
     pub embed_ms: f64,
     /// `fr_liveness`.
     pub liveness_ms: f64,
@@ -338,7 +338,7 @@ impl Engine {
         &self.info
     }
 
-    /// A loaded model by name (`fr_detect`, `fr_landmark`, `fr_feature`, `fr_liveness`,
+    /// A loaded model by name (`fr_detect`, `fr_landmark`, `mobilefacenet_b1`, `fr_liveness`,
     /// `fr_eye`, `fr_pose`), for benchmarks and low-level use.
     pub fn model(&self, name: &str) -> Option<&Model> {
         [
@@ -569,8 +569,19 @@ impl Engine {
         img: &RgbImage,
         lm: &Landmarks,
     ) -> Result<[Embedding; 2]> {
+        self.embed_views_by(&self.feature, img, lm)
+    }
+
+    /// [`Engine::embed_views_with_landmarks`] with another embedding model fed the same way
+    /// (for evaluations that compare embedders on the engine's own crops).
+    pub fn embed_views_by(
+        &self,
+        model: &Model,
+        img: &RgbImage,
+        lm: &Landmarks,
+    ) -> Result<[Embedding; 2]> {
         let (work, k) = self.prepare(img)?;
-        embed::embed_views(&self.feature, &work, &scale_landmarks(lm, 1.0 / k))
+        embed::embed_views(model, &work, &scale_landmarks(lm, 1.0 / k))
     }
 
     /// 68 landmarks of the face in `bbox` (original image coordinates in and out).

@@ -12,11 +12,15 @@
 //!   labelled by who is in the video.
 //! - **Methods.** `single`: the embedding of the aligned face (the shipped engine). `flip`: the
 //!   normalised sum of the embeddings of the face and its mirror image (tried, not shipped).
+//!   With `--alt-embedder FILE`, a third method: that model fed the same aligned crop — given
+//!   `../shared/models/fr_feature.onnx`, the embedder this engine shipped until 2026-12-04, which
+//!   with the `base` columns is the baseline of the issue that replaced it.
 //!
 //! Each row gives FNMR at FMR 0.1 % and 1 % (thresholds set on that row's own impostors) and
-//! FMR/FNMR at the default decision (calibrated score ≥ 0.85), with the shipped calibration and
-//! with the [`BASELINE_COSINE_AT_085`] of the calibration before this report. A face that is not
-//! found counts as a non-match (a false non-match for a genuine pair).
+//! FMR/FNMR at the default decision (calibrated score ≥ 0.85) with the shipped calibration, and
+//! at cosine ≥ [`BASELINE_COSINE_AT_085`], the default decision of the `fr_feature` engine
+//! before that issue (`base` columns). A face that is not found counts as a non-match (a false
+//! non-match for a genuine pair).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -24,6 +28,7 @@ use std::path::Path;
 use face_engine::detect::BBox;
 use face_engine::embed::{Embedding, merge};
 use face_engine::io::load_image;
+use face_engine::model::Model;
 use face_engine::{AnalyzeOptions, Engine};
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
@@ -33,8 +38,8 @@ use rayon::prelude::*;
 
 use crate::eval::{PairScore, VerificationReport, pct, verification_metrics};
 
-/// The cosine at which the calibration fitted on colour photos only (SLOPE 13.3716, MIDPOINT
-/// 0.4571) put the default decision 0.85: the baseline this report is compared with.
+/// The cosine at which the `fr_feature` calibration fitted on colour photos only (SLOPE 13.3716,
+/// MIDPOINT 0.4571) put the default decision 0.85: the baseline this report is compared with.
 pub const BASELINE_COSINE_AT_085: f64 = 0.5868;
 
 /// Frames taken from each held-out video.
@@ -75,6 +80,18 @@ pub fn id_portrait(img: &RgbImage, face: &BBox, seed: u64) -> anyhow::Result<Rgb
 struct Views {
     single: Option<Embedding>,
     flip: Option<Embedding>,
+    /// The second embedder's embedding of the face, when one is given.
+    alt: Option<Embedding>,
+}
+
+/// The embedders a report compares: the engine's, and optionally a second model fed the same
+/// aligned crop.
+#[derive(Clone, Copy)]
+pub struct Embedders<'a> {
+    /// The engine (detection, landmarks, its embedding model).
+    pub engine: &'a Engine,
+    /// A second embedding model (1×3×112×112 input) and its name.
+    pub alt: Option<(&'a Model, &'a str)>,
 }
 
 /// A labelled image, as captured and as an ID portrait.
@@ -85,7 +102,8 @@ struct Subject {
     portrait: Views,
 }
 
-fn views(engine: &Engine, img: &RgbImage) -> (Views, Option<BBox>) {
+fn views(emb: Embedders, img: &RgbImage) -> (Views, Option<BBox>) {
+    let engine = emb.engine;
     let Some(face) = engine
         .analyze_frame(img, &AnalyzeOptions::DETECTION_ONLY)
         .ok()
@@ -96,9 +114,13 @@ fn views(engine: &Engine, img: &RgbImage) -> (Views, Option<BBox>) {
     let Ok(pair) = engine.embed_views_with_landmarks(img, &face.landmarks) else {
         return (Views::default(), None);
     };
+    let alt = emb
+        .alt
+        .and_then(|(m, _)| engine.embed_views_by(m, img, &face.landmarks).ok());
     let v = Views {
         flip: Some(merge(&pair)),
         single: Some(pair[0].clone()),
+        alt: alt.map(|[a, _]| a),
     };
     (v, Some(face.detection.bbox))
 }
@@ -111,11 +133,11 @@ pub(crate) fn seed(name: &str) -> u64 {
     })
 }
 
-fn subject(engine: &Engine, name: String, who: String, img: &RgbImage) -> Subject {
-    let (captured, bbox) = views(engine, img);
+fn subject(emb: Embedders, name: String, who: String, img: &RgbImage) -> Subject {
+    let (captured, bbox) = views(emb, img);
     let portrait = bbox
         .and_then(|b| id_portrait(img, &b, seed(&name)).ok())
-        .map(|p| views(engine, &p).0)
+        .map(|p| views(emb, &p).0)
         .unwrap_or_default();
     Subject {
         name,
@@ -127,7 +149,7 @@ fn subject(engine: &Engine, name: String, who: String, img: &RgbImage) -> Subjec
 
 /// `faces-deepface`: every file of `master.csv`, each labelled by its identity (the connected
 /// components of the genuine pairs).
-fn dev_subjects(engine: &Engine, dir: &Path) -> anyhow::Result<Vec<Subject>> {
+fn dev_subjects(emb: Embedders, dir: &Path) -> anyhow::Result<Vec<Subject>> {
     let text = std::fs::read_to_string(dir.join("master.csv"))?;
     let mut files: Vec<String> = Vec::new();
     let mut same: Vec<(String, String)> = Vec::new();
@@ -165,14 +187,14 @@ fn dev_subjects(engine: &Engine, dir: &Path) -> anyhow::Result<Vec<Subject>> {
         .into_par_iter()
         .zip(labels)
         .map(|(f, who)| {
-            let img = load_image(&dir.join(&f), engine.config().max_pixels)?;
-            Ok(subject(engine, f, who.to_string(), &img))
+            let img = load_image(&dir.join(&f), emb.engine.config().max_pixels)?;
+            Ok(subject(emb, f, who.to_string(), &img))
         })
         .collect()
 }
 
 /// Frames of the held-out videos, labelled by who is in the video.
-fn held_out_subjects(engine: &Engine, dir: &Path) -> anyhow::Result<Vec<Subject>> {
+fn held_out_subjects(emb: Embedders, dir: &Path) -> anyhow::Result<Vec<Subject>> {
     let mut frames = Vec::new();
     for (file, who) in HELD_OUT_VIDEOS {
         let Ok(bytes) = std::fs::read(dir.join(file)) else {
@@ -189,7 +211,7 @@ fn held_out_subjects(engine: &Engine, dir: &Path) -> anyhow::Result<Vec<Subject>
     }
     Ok(frames
         .into_par_iter()
-        .map(|(name, who, img)| subject(engine, name, who, &img))
+        .map(|(name, who, img)| subject(emb, name, who, &img))
         .collect())
 }
 
@@ -247,13 +269,18 @@ pub struct ConditionsReport {
     pub rows: Vec<ConditionRow>,
 }
 
-fn rows(split: &str, subjects: &[Subject]) -> Vec<ConditionRow> {
+fn rows(split: &str, subjects: &[Subject], alt: Option<&str>) -> Vec<ConditionRow> {
     let mut out = Vec::new();
+    let mut methods = vec!["single".to_string(), "flip".to_string()];
+    if let Some(name) = alt {
+        methods.push(name.to_string());
+    }
     for condition in Condition::ALL {
-        for method in ["single", "flip"] {
-            let pick = |v: &Views| match method {
-                "single" => v.single.clone(),
-                _ => v.flip.clone(),
+        for (m, method) in methods.iter().enumerate() {
+            let pick = |v: &Views| match m {
+                0 => v.single.clone(),
+                1 => v.flip.clone(),
+                _ => v.alt.clone(),
             };
             let mut pairs = Vec::new();
             let mut missing = std::collections::BTreeSet::new();
@@ -308,15 +335,16 @@ fn rows(split: &str, subjects: &[Subject]) -> Vec<ConditionRow> {
 
 /// Runs the report over `data_dir` (the `../shared/data` layout); a split whose folder is
 /// missing has no rows.
-pub fn evaluate_conditions(engine: &Engine, data_dir: &Path) -> anyhow::Result<ConditionsReport> {
+pub fn evaluate_conditions(emb: Embedders, data_dir: &Path) -> anyhow::Result<ConditionsReport> {
     let mut out = Vec::new();
+    let alt = emb.alt.map(|(_, name)| name);
     let dev = data_dir.join("faces-deepface");
     if dev.join("master.csv").is_file() {
-        out.extend(rows("dev", &dev_subjects(engine, &dev)?));
+        out.extend(rows("dev", &dev_subjects(emb, &dev)?, alt));
     }
     let videos = data_dir.join("video");
     if videos.is_dir() {
-        out.extend(rows("held-out", &held_out_subjects(engine, &videos)?));
+        out.extend(rows("held-out", &held_out_subjects(emb, &videos)?, alt));
     }
     Ok(ConditionsReport { rows: out })
 }
@@ -327,7 +355,7 @@ impl ConditionsReport {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<9} {:<9} {:<7} {:>4} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}",
+            "{:<9} {:<9} {:<22} {:>4} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}",
             "split",
             "condition",
             "method",
@@ -347,7 +375,7 @@ impl ConditionsReport {
             let v = &r.report;
             let _ = writeln!(
                 s,
-                "{:<9} {:<9} {:<7} {:>4} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8.3} {:>8.3}",
+                "{:<9} {:<9} {:<22} {:>4} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8.3} {:>8.3}",
                 r.split,
                 r.condition,
                 r.method,

@@ -380,7 +380,10 @@ pub fn evaluate(engine: &Engine, data_dir: &Path) -> anyhow::Result<EvalReport> 
         data_dir,
         &face_engine::pad::PadConfig::default(),
     )?;
-    let conditions = Some(crate::conditions::evaluate_conditions(engine, data_dir)?);
+    let conditions = Some(crate::conditions::evaluate_conditions(
+        crate::conditions::Embedders { engine, alt: None },
+        data_dir,
+    )?);
     Ok(EvalReport {
         data_dir: data_dir.to_path_buf(),
         engine: engine.info().clone(),

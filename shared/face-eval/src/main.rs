@@ -73,6 +73,10 @@ enum Cmd {
         /// Full report as JSON.
         #[arg(long)]
         json: bool,
+        /// A second embedding model to compare (ONNX, 1×3×112×112 input fed like the engine's),
+        /// alone and fused with the engine's.
+        #[arg(long)]
+        alt_embedder: Option<PathBuf>,
     },
     /// Gesture pass rates on the hand-labelled videos of `DATA_DIR/video`.
     ///
@@ -93,8 +97,17 @@ fn main() -> anyhow::Result<()> {
     match cli.cmd {
         Cmd::Report { data, json } => report(&engine, data_dir(data), json),
         Cmd::Pad { data, json, cases } => pad(&engine, data_dir(data), json, cases),
-        Cmd::Match { data, json } => {
-            let r = face_eval::conditions::evaluate_conditions(&engine, &data_dir(data))?;
+        Cmd::Match {
+            data,
+            json,
+            alt_embedder,
+        } => {
+            let alt = alt_embedder.as_deref().map(load_embedder).transpose()?;
+            let emb = face_eval::conditions::Embedders {
+                engine: &engine,
+                alt: alt.as_ref().map(|(m, n)| (m, *n)),
+            };
+            let r = face_eval::conditions::evaluate_conditions(emb, &data_dir(data))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -104,6 +117,21 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Gesture { data } => gesture(&engine, &data_dir(data)),
     }
+}
+
+/// Loads an embedding model from its path; its name is the file stem.
+fn load_embedder(path: &Path) -> anyhow::Result<(face_engine::model::Model, &'static str)> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .ok_or_else(|| anyhow::anyhow!("{} has no file name", path.display()))?;
+    // A command-line tool loads one such model per run: leaking its name is fine.
+    let name: &'static str = Box::leak(stem.to_string().into_boxed_str());
+    Ok((
+        face_engine::model::Model::load(dir, name, &[1, 3, 112, 112])?,
+        name,
+    ))
 }
 
 fn report(engine: &Engine, data: PathBuf, json: bool) -> anyhow::Result<()> {

@@ -111,14 +111,27 @@ impl App {
         let started = std::time::Instant::now();
         let images = stored_images(&*self.store, c.collection_id).await?;
         let mut index = FlatIndex::with_capacity(template::DIM, images.len());
+        let mut stale = 0usize;
         for i in &images {
-            let tpl = image_template(i)?;
+            // A template of another format (made by an earlier embedding model) cannot be
+            // compared with today's: the image is left out of the search, not the whole
+            // collection, until the person is enrolled again.
+            let tpl = match image_template(i) {
+                Ok(tpl) => tpl,
+                Err(e) => {
+                    stale += 1;
+                    tracing::warn!(collection_id = %c.collection_id, person_id = %i.image.person_id,
+                        person_image_id = %i.image.person_image_id, error = %e,
+                        "stored template left out of the search");
+                    continue;
+                }
+            };
             index
                 .insert((i.image.person_id, i.image.person_image_id), &tpl)
                 .map_err(|e| Error::Unexpected(anyhow::anyhow!("stored template: {e}")))?;
         }
         tracing::info!(collection_id = %c.collection_id, revision = c.revision,
-            templates = index.len(), ms = started.elapsed().as_millis() as u64, "collection index built");
+            templates = index.len(), stale, ms = started.elapsed().as_millis() as u64, "collection index built");
         Ok(Built {
             revision: c.revision,
             index,

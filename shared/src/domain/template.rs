@@ -5,22 +5,23 @@
 //! | bytes | content |
 //! |---|---|
 //! | 0..4 | magic `OZFT` |
-//! | 4..6 | format version, u16 little-endian (1) |
-//! | 6..8 | dimension `n`, u16 little-endian (512) |
+//! | 4..6 | format version, u16 little-endian (2) |
+//! | 6..8 | dimension `n`, u16 little-endian (192) |
 //! | 8..8+4n | the L2-normalised embedding, `n` × f32 little-endian |
 //!
-//! Version 1 is the `fr_feature` embedding of the bundled models; a new embedding model gets a
-//! new version.
+//! Version 2 is the `mobilefacenet_b1` embedding of the bundled models (192 values). Version 1
+//! (512 `fr_feature` values, until 2026-12-04) is refused: its embeddings cannot be compared
+//! with the new model's. A new embedding model gets a new version.
 
 use crate::{Error, Result};
 
 /// The first bytes of every template.
 pub const MAGIC: &[u8; 4] = b"OZFT";
 /// The format version this build writes and reads.
-pub const VERSION: u16 = 1;
-/// Embedding dimension of version 1.
-pub const DIM: usize = 512;
-/// Length in bytes of a version-1 template.
+pub const VERSION: u16 = 2;
+/// Embedding dimension of this version.
+pub const DIM: usize = 192;
+/// Length in bytes of a template of this version.
 pub const LEN: usize = 8 + 4 * DIM;
 
 /// Encodes an embedding as a template.
@@ -91,9 +92,11 @@ mod tests {
         assert_eq!(t.len(), LEN);
         assert_eq!(decode(&t).unwrap(), e);
         assert!(decode(&t[..LEN - 1]).is_err());
-        let mut v2 = t.clone();
-        v2[4] = 2;
-        assert!(decode(&v2).is_err());
+        for version in [1u8, 3] {
+            let mut other = t.clone();
+            other[4] = version;
+            assert!(decode(&other).is_err(), "version {version}");
+        }
         let mut bad = t.clone();
         bad[0] = b'X';
         assert!(decode(&bad).is_err());
