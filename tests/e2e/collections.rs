@@ -621,3 +621,69 @@ async fn operators_read_collections_and_only_admins_change_them() {
     let r = enrol(&app, &boss, &cid, vec![big]).await;
     assert_error(&r, 413, 14);
 }
+
+/// An image enrolled before the embedding model changed keeps a template of the old format: a
+/// search leaves that image out (the person is not found by it) and still answers for the rest.
+#[tokio::test]
+async fn a_template_of_an_earlier_format_is_left_out_of_the_search() {
+    use base64::Engine as _;
+    use shared::app::repo::{IMAGE_PREFIX, collection_pk};
+    use shared::ports::{Condition, Range};
+
+    let app = spawn_app().await;
+    app.start_workers();
+    app.load_engine();
+    let admin = app.admin_token().await;
+    let (_, boss, client) = company(&app, &admin, "Stale").await;
+    let faces = group_faces();
+    let (s, c) = create_collection(&app, &boss, "old").await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let cid = c["collection_id"].as_str().unwrap().to_string();
+    let mut persons = Vec::new();
+    for face in &faces[..2] {
+        let (s, p) = enrol(&app, &boss, &cid, vec![face.clone()]).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        persons.push(p["person_id"].as_str().unwrap().to_string());
+    }
+    // Person 1's image gets a version-1 template (512 values), as stored before 2026-12-04.
+    let pk = collection_pk(cid.parse().unwrap());
+    let items = app
+        .app
+        .store
+        .query(&pk, &Range::prefix(IMAGE_PREFIX))
+        .await
+        .unwrap();
+    let mut item = items
+        .into_iter()
+        .find(|i| i.body["person_id"] == json!(persons[1]))
+        .expect("person 1's image item");
+    let mut v1 = b"OZFT".to_vec();
+    v1.extend_from_slice(&1u16.to_le_bytes());
+    v1.extend_from_slice(&512u16.to_le_bytes());
+    v1.extend((0..512).flat_map(|_| (1.0f32 / 512f32.sqrt()).to_le_bytes()));
+    item.body["template"] = json!(base64::engine::general_purpose::STANDARD.encode(v1));
+    app.app.store.put(item, Condition::Exists).await.unwrap();
+
+    let a = search(
+        &app,
+        &client,
+        another_photo_of(&faces[0]),
+        json!({"collection_id": cid}),
+    )
+    .await;
+    assert_eq!(a["state"], "FINISHED", "{a}");
+    assert_eq!(person_found(&a), &json!(persons[0]), "{a}");
+    let a = search(
+        &app,
+        &client,
+        another_photo_of(&faces[1]),
+        json!({"collection_id": cid}),
+    )
+    .await;
+    assert_eq!(a["state"], "FINISHED", "{a}");
+    assert_eq!(
+        person_found(&a),
+        &Value::Null,
+        "the stale image is not searched: {a}"
+    );
+}
