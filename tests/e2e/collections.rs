@@ -29,6 +29,20 @@ async fn create_collection(app: &TestApp, token: &str, alias: &str) -> (StatusCo
     .await
 }
 
+/// A server running analyses, a new company's CLIENT ADMIN and CLIENT, and a collection of
+/// theirs named `alias`: `(app, boss, client, collection_id)`.
+async fn searchable_collection(name: &str, alias: &str) -> (TestApp, String, String, String) {
+    let app = spawn_app().await;
+    app.start_workers();
+    app.load_engine();
+    let admin = app.admin_token().await;
+    let (_, boss, client) = company(&app, &admin, name).await;
+    let (s, c) = create_collection(&app, &boss, alias).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let cid = c["collection_id"].as_str().unwrap().to_string();
+    (app, boss, client, cid)
+}
+
 /// Enrols a person with `images` and returns the response.
 async fn enrol(app: &TestApp, token: &str, cid: &str, images: Vec<Vec<u8>>) -> (StatusCode, Value) {
     let keys: Vec<String> = (0..images.len()).map(|i| format!("image{i}")).collect();
@@ -510,13 +524,7 @@ async fn real_photos_find_their_person_when_shared_data_present() {
     let Some(ids) = deepface_identities() else {
         return;
     };
-    let app = spawn_app().await;
-    app.start_workers();
-    app.load_engine();
-    let admin = app.admin_token().await;
-    let (_, boss, client) = company(&app, &admin, "Acme").await;
-    let (_, c) = create_collection(&app, &boss, "real").await;
-    let cid = c["collection_id"].as_str().unwrap().to_string();
+    let (app, boss, client, cid) = searchable_collection("Acme", "real").await;
     let photo = |name: &str| shared_data(&format!("faces-deepface/{name}")).unwrap();
     let enrolled = ids.len().div_ceil(2);
     let mut person_of = Vec::new();
@@ -630,15 +638,8 @@ async fn a_template_of_an_earlier_format_is_left_out_of_the_search() {
     use shared::app::repo::{IMAGE_PREFIX, collection_pk};
     use shared::ports::{Condition, Range};
 
-    let app = spawn_app().await;
-    app.start_workers();
-    app.load_engine();
-    let admin = app.admin_token().await;
-    let (_, boss, client) = company(&app, &admin, "Stale").await;
+    let (app, boss, client, cid) = searchable_collection("Stale", "old").await;
     let faces = group_faces();
-    let (s, c) = create_collection(&app, &boss, "old").await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    let cid = c["collection_id"].as_str().unwrap().to_string();
     let mut persons = Vec::new();
     for face in &faces[..2] {
         let (s, p) = enrol(&app, &boss, &cid, vec![face.clone()]).await;

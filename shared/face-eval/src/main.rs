@@ -74,7 +74,7 @@ enum Cmd {
         #[arg(long)]
         json: bool,
         /// A second embedding model to compare (ONNX, 1×3×112×112 input fed like the engine's),
-        /// alone and fused with the engine's.
+        /// e.g. `../shared/models/fr_feature.onnx`, the baseline.
         #[arg(long)]
         alt_embedder: Option<PathBuf>,
     },
