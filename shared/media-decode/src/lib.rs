@@ -99,6 +99,12 @@ pub fn probe_then_decode(bytes: &[u8], limits: &Limits) -> Result<MediaInfo, Dec
     probe_with(bytes, limits, true)
 }
 
+/// Whether [`probe_then_decode`] holds a still for exactly these `bytes`, so that their next
+/// [`decode`] does not decode them again (for callers' tests: which of their paths hold one).
+pub fn holds_still_for(bytes: &[u8]) -> bool {
+    recent::is_held(bytes)
+}
+
 fn probe_with(bytes: &[u8], limits: &Limits, keep: bool) -> Result<MediaInfo, DecodeError> {
     guard::guarded("media", || match sniff(bytes) {
         None => Err(DecodeError::Unrecognised),

@@ -65,16 +65,19 @@ pub(crate) fn take(bytes: &[u8]) -> Option<Still> {
     Some(held.swap_remove(i).still)
 }
 
+/// Whether a still is held for exactly these `bytes` (and not yet taken).
+pub(crate) fn is_held(bytes: &[u8]) -> bool {
+    held()
+        .iter()
+        .any(|e| e.kept.elapsed() < MAX_AGE && *e.bytes == *bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use image::ImageFormat;
 
     use super::*;
     use crate::{Limits, Sampling, testutil};
-
-    fn is_held(bytes: &[u8]) -> bool {
-        held().iter().any(|e| *e.bytes == *bytes)
-    }
 
     #[test]
     fn a_probed_still_is_decoded_once_and_handed_out_once() {

@@ -49,7 +49,7 @@ impl App {
             time_created: t,
             time_updated: t,
         };
-        let media = self.prepare_media(&folder, upload).await?;
+        let media = self.prepare_media(&folder, upload, false).await?;
         let stored = self
             .store_media(
                 &folder,
@@ -77,7 +77,7 @@ impl App {
                 "folder:meta_data is only accepted when creating a folder".into(),
             ));
         }
-        let media = self.prepare_media(&folder, upload).await?;
+        let media = self.prepare_media(&folder, upload, false).await?;
         let existing = Write::Put(repo::folder_item(&folder), Condition::Exists);
         self.store_media(&folder, media, Some(existing)).await
     }

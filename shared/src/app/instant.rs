@@ -68,7 +68,7 @@ impl App {
             time_created: t,
             time_updated: t,
         };
-        let checked = self.prepare_media(&folder, upload).await?;
+        let checked = self.prepare_media(&folder, upload, true).await?;
         let analyzer = self.analyzer.get(ENGINE_WAIT).await?;
         let mut bytes: HashMap<_, Bytes> = HashMap::with_capacity(checked.len());
         let mut media = Vec::with_capacity(checked.len());

@@ -206,6 +206,7 @@ pub(crate) fn checked_content(
 }
 
 /// Checks one file's content and builds its media object `id` (CPU-bound: decodes the content).
+/// `analysed_now` as for [`checked_content`].
 pub(crate) fn check_file(
     folder: &Folder,
     f: UploadFile,
@@ -213,8 +214,9 @@ pub(crate) fn check_file(
     meta: MetaData,
     limits: &InputLimits,
     id: MediaId,
+    analysed_now: bool,
 ) -> Result<NewMedia> {
-    let c = checked_content(&f, limits, false)?;
+    let c = checked_content(&f, limits, analysed_now)?;
     let tags = tags::validate(&tags, c.media_type == MediaType::ImageFolder)?;
     let t = now();
     Ok(NewMedia {
@@ -238,10 +240,13 @@ pub(crate) fn check_file(
 
 impl App {
     /// Validates every file of `upload` for `folder`; any bad file refuses the whole upload.
+    /// `analysed_now`: this request analyses the files next (the Instant API), so the stills'
+    /// pixels are held for that decode ([`checked_content`]).
     pub(crate) async fn prepare_media(
         &self,
         folder: &Folder,
         upload: Upload,
+        analysed_now: bool,
     ) -> Result<Vec<NewMedia>> {
         if upload.files.is_empty() {
             return Ok(Vec::new());
@@ -260,7 +265,7 @@ impl App {
                 .map(|f| {
                     let t = tags.remove(&f.form_key).unwrap_or_default();
                     let m = media_meta.remove(&f.form_key).unwrap_or_default();
-                    check_file(&folder, f, t, m, &limits, MediaId::new())
+                    check_file(&folder, f, t, m, &limits, MediaId::new(), analysed_now)
                 })
                 .collect()
         })
@@ -317,5 +322,82 @@ impl App {
             .blobs
             .presign_get(&repo::media_object(m), self.config.file_url_ttl)
             .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::objects::{FolderStatus, Resolution};
+    use crate::domain::{CompanyId, FolderId, UserId};
+
+    /// A 4 × 4 RGB PNG.
+    const PNG: [u8; 103] = [
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x08, 0x02, 0x00, 0x00, 0x00, 0x26,
+        0x93, 0x09, 0x29, 0x00, 0x00, 0x00, 0x2e, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60,
+        0x60, 0x60, 0xb0, 0xb1, 0xb1, 0xa9, 0xa8, 0xa8, 0xd8, 0xb2, 0x65, 0x0b, 0x83, 0x9c, 0x9c,
+        0x5c, 0x54, 0x54, 0xd4, 0xb4, 0x69, 0xd3, 0x2e, 0x5d, 0xba, 0x84, 0x10, 0xfe, 0xf0, 0xe1,
+        0x03, 0x03, 0x5c, 0x98, 0x8f, 0x8f, 0x0f, 0x00, 0x06, 0xda, 0x16, 0x51, 0x1d, 0xe4, 0xb4,
+        0x4f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+
+    fn check(bytes: Vec<u8>, analysed_now: bool) -> Result<NewMedia> {
+        let t = now();
+        let folder = Folder {
+            folder_id: FolderId::new(),
+            company_id: CompanyId::new(),
+            user_id: UserId::new(),
+            resolution_status: FolderStatus::Initial,
+            system_resolution: Resolution::Initial,
+            meta_data: MetaData::new(),
+            technical_meta_data: MetaData::new(),
+            time_created: t,
+            time_updated: t,
+        };
+        let limits = InputLimits {
+            max_body_bytes: 1 << 20,
+            max_file_bytes: 1 << 20,
+            max_files: 1,
+            max_json_bytes: 1 << 10,
+            media: media_decode::Limits::default(),
+        };
+        let file = UploadFile {
+            form_key: "photo".into(),
+            file_name: "photo.png".into(),
+            bytes: bytes.into(),
+        };
+        check_file(
+            &folder,
+            file,
+            vec![],
+            MetaData::new(),
+            &limits,
+            MediaId::new(),
+            analysed_now,
+        )
+    }
+
+    /// Each test gets bytes of its own: the held stills are process-wide.
+    fn png_with_trailer(tag: u8) -> Vec<u8> {
+        let mut v = PNG.to_vec();
+        v.extend_from_slice(&[tag; 8]);
+        v
+    }
+
+    #[test]
+    fn a_file_analysed_in_the_same_request_keeps_its_pixels_for_that_decode() {
+        // The Instant API's path: without the hold every photo is decoded twice (~17 ms each).
+        let bytes = png_with_trailer(1);
+        let m = check(bytes.clone(), true).unwrap();
+        assert_eq!(m.media.media_type, MediaType::ImageFolder);
+        assert!(media_decode::holds_still_for(&bytes));
+    }
+
+    #[test]
+    fn a_stored_file_holds_nothing() {
+        let bytes = png_with_trailer(2);
+        check(bytes.clone(), false).unwrap();
+        assert!(!media_decode::holds_still_for(&bytes));
     }
 }

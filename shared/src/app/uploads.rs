@@ -271,7 +271,7 @@ impl App {
         let limits = self.config.limits;
         let (tags, meta, id) = (u.tags.clone(), u.meta_data.clone(), u.media_id);
         let new = tokio::task::spawn_blocking(move || {
-            super::media::check_file(&folder, file, tags, meta, &limits, id)
+            super::media::check_file(&folder, file, tags, meta, &limits, id, false)
         })
         .await
         .map_err(|e| Error::Unexpected(anyhow::anyhow!("upload check task failed: {e}")))??;
