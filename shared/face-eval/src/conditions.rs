@@ -42,8 +42,8 @@ use crate::eval::{PairScore, VerificationReport, pct, verification_metrics};
 /// MIDPOINT 0.4571) put the default decision 0.85: the baseline this report is compared with.
 pub const BASELINE_COSINE_AT_085: f64 = 0.5868;
 
-/// Frames taken from each held-out video.
-const FRAMES_PER_VIDEO: usize = 8;
+/// Frames taken from each held-out video, unless the report is asked for more.
+pub const FRAMES_PER_VIDEO: usize = 8;
 
 /// The held-out videos and who is in each (the replay attack is left out: it is a spoof).
 const HELD_OUT_VIDEOS: [(&str, &str); 5] = [
@@ -194,7 +194,11 @@ fn dev_subjects(emb: Embedders, dir: &Path) -> anyhow::Result<Vec<Subject>> {
 }
 
 /// Frames of the held-out videos, labelled by who is in the video.
-fn held_out_subjects(emb: Embedders, dir: &Path) -> anyhow::Result<Vec<Subject>> {
+fn held_out_subjects(
+    emb: Embedders,
+    dir: &Path,
+    frames_per_video: usize,
+) -> anyhow::Result<Vec<Subject>> {
     let mut frames = Vec::new();
     for (file, who) in HELD_OUT_VIDEOS {
         let Ok(bytes) = std::fs::read(dir.join(file)) else {
@@ -203,8 +207,9 @@ fn held_out_subjects(emb: Embedders, dir: &Path) -> anyhow::Result<Vec<Subject>>
         let decoded = media_decode::decode(
             &bytes,
             &crate::pad_eval::eval_limits(),
-            Sampling::Evenly(FRAMES_PER_VIDEO),
+            Sampling::Evenly(frames_per_video),
         )?;
+        // Named by position, not frame index: the name seeds the ID portrait's degradation.
         for (i, f) in decoded.frames.into_iter().enumerate() {
             frames.push((format!("{file}#{i}"), who.to_string(), f.image));
         }
@@ -333,9 +338,14 @@ fn rows(split: &str, subjects: &[Subject], alt: Option<&str>) -> Vec<ConditionRo
     out
 }
 
-/// Runs the report over `data_dir` (the `../shared/data` layout); a split whose folder is
-/// missing has no rows.
-pub fn evaluate_conditions(emb: Embedders, data_dir: &Path) -> anyhow::Result<ConditionsReport> {
+/// Runs the report over `data_dir` (the `../shared/data` layout), `frames_per_video` frames
+/// of each held-out video ([`FRAMES_PER_VIDEO`] by default); a split whose folder is missing
+/// has no rows.
+pub fn evaluate_conditions(
+    emb: Embedders,
+    data_dir: &Path,
+    frames_per_video: usize,
+) -> anyhow::Result<ConditionsReport> {
     let mut out = Vec::new();
     let alt = emb.alt.map(|(_, name)| name);
     let dev = data_dir.join("faces-deepface");
@@ -344,7 +354,11 @@ pub fn evaluate_conditions(emb: Embedders, data_dir: &Path) -> anyhow::Result<Co
     }
     let videos = data_dir.join("video");
     if videos.is_dir() {
-        out.extend(rows("held-out", &held_out_subjects(emb, &videos)?, alt));
+        out.extend(rows(
+            "held-out",
+            &held_out_subjects(emb, &videos, frames_per_video)?,
+            alt,
+        ));
     }
     Ok(ConditionsReport { rows: out })
 }

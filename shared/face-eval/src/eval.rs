@@ -383,6 +383,7 @@ pub fn evaluate(engine: &Engine, data_dir: &Path) -> anyhow::Result<EvalReport> 
     let conditions = Some(crate::conditions::evaluate_conditions(
         crate::conditions::Embedders { engine, alt: None },
         data_dir,
+        crate::conditions::FRAMES_PER_VIDEO,
     )?);
     Ok(EvalReport {
         data_dir: data_dir.to_path_buf(),
