@@ -9,7 +9,7 @@
 //!
 //! | gesture | signal | performed when |
 //! |---|---|---|
-//! | `Blink` | eye closure `min(left, right)` (`fr_eye`) | an open frame (≤ 0.3), then a closed one (≥ 0.5), then an open one |
+//! | `Blink` | eye closure `min(left, right)` (`fr_eye`), confirmed by the landmark lids | an open frame (≤ 0.3), then a closed one (≥ 0.5, eye opening ≤ 0.8 × the open frames'), then an open one |
 //! | `Smile` | mouth width over inter-ocular distance | ≥ 10 % over the baseline in 2 consecutive sampled frames |
 //! | `Left` / `Right` | yaw (`fr_pose`) | starts within 20° of frontal, then turns ≥ 12° the asked way |
 //! | `Up` / `Down` | pitch | starts within 20° of frontal, then moves ≥ 12° the asked way |
@@ -20,6 +20,8 @@
 //! image (the face then turns towards the image's right). `fr_pose`'s yaw decreases when the face
 //! turns towards the image's right, and its pitch grows when the head tilts up (measured on
 //! `selfie-turns-live.mp4`); a mirrored recording swaps left and right ([`GestureConfig::mirrored`]).
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -132,6 +134,11 @@ pub struct GestureConfig {
     /// Eye closure at or below which a frame shows open eyes (the gap to `eye_closed` keeps one
     /// ambiguous frame from making a blink on its own).
     pub eye_open: f32,
+    /// Largest eye opening (landmarks) of a closed frame, relative to the median of the open
+    /// frames, for the frame to count as a blink. `fr_eye` alone calls single frames of a swayed
+    /// print closed (0.78–0.97, 3 of 31 synthetic prints "blinked") while their lids stay where
+    /// they were (ratio 0.98–1.1); real blinks on `talking-blinks.mp4` drop to 0.42–0.75.
+    pub blink_opening_ratio: f32,
     /// Relative growth of the mouth width (over the inter-ocular distance) that makes a smile: a
     /// smile widens the mouth by 15–30 %; landmark jitter on a still face stays within ±4 %.
     pub smile_gain: f32,
@@ -172,6 +179,7 @@ impl Default for GestureConfig {
             baseline_frames: 2,
             eye_closed: 0.5,
             eye_open: 0.3,
+            blink_opening_ratio: 0.8,
             smile_gain: 0.10,
             smile_hold_frames: 2,
             frontal_deg: 20.0,
@@ -201,6 +209,9 @@ pub struct GestureSample {
     pub frame: usize,
     /// Eye closure: the smaller closed probability of the two eyes (both must close).
     pub eye_closed: Option<f32>,
+    /// Eye opening from the landmarks ([`crate::landmarks::Landmarks::eye_opening`]): the
+    /// geometry that must agree with `eye_closed` for a blink.
+    pub eye_opening: Option<f32>,
     /// Inner-lip gap over mouth width (reported; talking moves it too much to prove a smile).
     pub mouth_open: Option<f32>,
     /// Mouth width (corners 48–54) over the distance between the eye centres.
@@ -238,6 +249,7 @@ impl GestureSample {
         GestureSample {
             frame,
             eye_closed: f.eyes.map(|e| e.left_closed.min(e.right_closed)),
+            eye_opening: (p.len() == 68).then(|| f.landmarks.eye_opening()),
             mouth_open: Some(f.mouth_open_ratio),
             mouth_width,
             yaw: f.pose.map(|p| p.yaw),
@@ -393,12 +405,26 @@ fn blink(s: &[GestureSample], cfg: &GestureConfig) -> Outcome {
     }
     let first_open = c.iter().position(|x| x.1 <= cfg.eye_open);
     let last_open = c.iter().rposition(|x| x.1 <= cfg.eye_open);
+    let opening: HashMap<usize, f32> = series(s, |x| x.eye_opening).into_iter().collect();
+    let mut open_openings: Vec<f32> = c
+        .iter()
+        .filter(|x| x.1 <= cfg.eye_open)
+        .filter_map(|x| opening.get(&x.0).copied())
+        .collect();
+    open_openings.sort_by(f32::total_cmp);
+    let open_median = open_openings.get(open_openings.len() / 2).copied();
+    // The lids must move too: a frame without landmarks, or before any open frame has them,
+    // cannot confirm it.
+    let lids_closed = |frame: usize| match (opening.get(&frame), open_median) {
+        (Some(&o), Some(m)) => o <= cfg.blink_opening_ratio * m,
+        _ => false,
+    };
     let (closed, peak) = match (first_open, last_open) {
         (Some(a), Some(b)) if b > a + 1 => {
             let between = &c[a + 1..b];
             let closed: Vec<usize> = between
                 .iter()
-                .filter(|x| x.1 >= cfg.eye_closed)
+                .filter(|x| x.1 >= cfg.eye_closed && lids_closed(x.0))
                 .map(|x| x.0)
                 .collect();
             let peak = between.iter().map(|x| x.1).fold(0.0, f32::max);
@@ -419,8 +445,10 @@ fn blink(s: &[GestureSample], cfg: &GestureConfig) -> Outcome {
         )
     } else {
         format!(
-            "no frame with closed eyes (closure ≥ {}) between open frames; highest closure {:.2}",
+            "no frame with closed eyes (closure ≥ {} and lid opening ≤ {} of the open frames') \
+             between open frames; highest closure {:.2}",
             cfg.eye_closed,
+            cfg.blink_opening_ratio,
             peak.unwrap_or(0.0)
         )
     };
@@ -664,6 +692,7 @@ mod tests {
         GestureSample {
             frame,
             eye_closed: Some(0.02),
+            eye_opening: Some(0.3),
             mouth_open: Some(0.02),
             mouth_width: Some(0.9),
             yaw: Some(3.0),
@@ -748,6 +777,7 @@ mod tests {
         let s = clip(12, |i, s| {
             if i == 5 || i == 6 {
                 s.eye_closed = Some(0.95);
+                s.eye_opening = Some(0.15);
             }
         });
         let v = check(Gesture::Blink, &s, &cfg);
@@ -763,6 +793,19 @@ mod tests {
             let v = check(Gesture::Blink, &s, &cfg);
             assert!(!v.performed, "{:?}: {}", closed, v.reason);
         }
+        // The eye model alone is not enough: lids that stay open (a print's) are no blink.
+        let s = clip(12, |i, s| {
+            if i == 5 || i == 6 {
+                s.eye_closed = Some(0.95);
+                s.eye_opening = Some(0.29);
+            }
+        });
+        let v = check(Gesture::Blink, &s, &cfg);
+        assert!(
+            !v.performed && v.reason.contains("lid opening"),
+            "{}",
+            v.reason
+        );
         // A half-closed squint is not a blink.
         let s = clip(12, |i, s| {
             if i == 5 {

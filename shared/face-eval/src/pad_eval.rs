@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use face_engine::gesture::{Gesture, GestureConfig, check_media};
 use face_engine::io::load_image;
 use face_engine::media::DEFAULT_FRAMES;
 use face_engine::pad::{PadAssessment, PadConfig, Verdict, assess};
@@ -136,9 +137,30 @@ pub struct PadEvalReport {
     pub rows: Vec<PadRow>,
     /// Rows of the held-out split only.
     pub held_out_rows: Vec<PadRow>,
+    /// Active-liveness checks on the synthetic prints filmed at capture size: what a rigid
+    /// face (a worn mask, a print) does against the gestures only a live face can perform.
+    pub rigid_gestures: Vec<RigidGestureRow>,
     /// Every case.
     pub cases: Vec<PadCase>,
 }
+
+/// How often one gesture check passes on rigid faces: an APCER of that gesture tag against a
+/// presentation that cannot move its eyelids or lips (the prints stand in for rigid masks,
+/// which the data lacks on video; the gesture checks do not look at planarity).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RigidGestureRow {
+    /// Oz tag of the gesture.
+    pub tag: String,
+    /// Frames sampled from each 3 s clip, as the product samples for this gesture.
+    pub frames: usize,
+    /// Clips with enough faces to judge.
+    pub judged: usize,
+    /// Clips the check passed.
+    pub performed: usize,
+}
+
+/// Gestures a rigid face cannot perform, checked on every synthetic print.
+const RIGID_GESTURES: [Gesture; 2] = [Gesture::Blink, Gesture::Smile];
 
 /// Attack type of a file name in `pad/attacks` mapped onto the categories.
 pub fn attack_category(name: &str) -> String {
@@ -583,6 +605,20 @@ pub fn evaluate_pad_fusion(
         };
         synth.push((rel(p), img, "held-out", 100 + i as u64));
     }
+    let gesture_cfg = GestureConfig::default();
+    let mut rigid_gestures: Vec<RigidGestureRow> = RIGID_GESTURES
+        .iter()
+        .map(|g| RigidGestureRow {
+            tag: g.tag().to_string(),
+            frames: g.frames_for(
+                Some((CLIP_SECONDS * 1e3) as u64),
+                DEFAULT_FRAMES,
+                &gesture_cfg,
+            ),
+            judged: 0,
+            performed: 0,
+        })
+        .collect();
     for (name, still, split, seed) in &synth {
         // Filmed as a capture would be: the sway rendered at PRINT_FPS, encoded with H.264 at
         // a capture's bitrate, DEFAULT_FRAMES sampled from the decoded video.
@@ -591,6 +627,15 @@ pub fn evaluate_pad_fusion(
         let filmed = film(&dense, 1.0, None, DEFAULT_FRAMES)?;
         let name = format!("hand-held print of {name} (seed {seed})");
         let c = case(engine, cfg, name, "synthetic video", attack, split, &filmed)?;
+        for (g, row) in RIGID_GESTURES.iter().zip(&mut rigid_gestures) {
+            let footage = film(&dense, 1.0, None, row.frames)?;
+            let v = check_media(*g, &engine.analyze_frames(&footage.frames)?, &gesture_cfg);
+            // A clip without enough faces is declined before the gesture is looked at.
+            if v.signal != "face" {
+                row.judged += 1;
+                row.performed += usize::from(v.performed);
+            }
+        }
         // The same print filmed small, and coarsely compressed: the CNN's operating point is
         // lenient on small faces, so the planarity test has to hold on its own.
         let mut copies = vec![(
@@ -624,6 +669,7 @@ pub fn evaluate_pad_fusion(
         version: face_engine::pad::FUSION_VERSION.to_string(),
         rows,
         held_out_rows,
+        rigid_gestures,
         cases,
     }))
 }
@@ -710,6 +756,43 @@ fn write_rows(s: &mut String, rows: &[PadRow]) {
     }
 }
 
+/// Non-rigid motion per video group (capture size) and the gesture checks on rigid faces: a
+/// worn rigid mask turns with the head (it passes planarity) but shows no blink, mouth or brow
+/// motion, so this is what separates it, passively and actively.
+fn write_rigid_faces(s: &mut String, r: &PadEvalReport) {
+    let mut groups: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
+    for c in &r.cases {
+        let Some(m) = &c.fused.non_rigid_motion else {
+            continue;
+        };
+        if c.fused.refused() || !matches!(c.medium.as_str(), "video" | "synthetic video") {
+            continue;
+        }
+        let group = c.attack_type.as_deref().unwrap_or("bona fide");
+        let e = groups.entry((c.medium.as_str(), group)).or_default();
+        e.0 += 1;
+        e.1 += usize::from(m.verdict == Verdict::Live);
+    }
+    let _ = writeln!(
+        s,
+        "\nnon-rigid motion (blink, mouth, brow) seen in judged 3 s clips:"
+    );
+    for ((medium, group), (n, seen)) in groups {
+        let _ = writeln!(s, "  {medium:<16} {group:<28} {seen:>3} / {n:<3}");
+    }
+    let _ = writeln!(
+        s,
+        "gesture checks passed by the synthetic prints (rigid faces):"
+    );
+    for g in &r.rigid_gestures {
+        let _ = writeln!(
+            s,
+            "  {:<20} {:>2} frames  {:>3} / {:<3}",
+            g.tag, g.frames, g.performed, g.judged
+        );
+    }
+}
+
 impl PadEvalReport {
     /// Human-readable table: baseline vs fused, per medium and attack type (A = APCER,
     /// B = BPCER over the presentations judged; `refused` = declined unjudged by the
@@ -725,6 +808,7 @@ impl PadEvalReport {
         write_rows(&mut s, &self.rows);
         let _ = writeln!(s, "\nheld-out split only (thresholds not set on these):");
         write_rows(&mut s, &self.held_out_rows);
+        write_rigid_faces(&mut s, self);
         let _ = writeln!(
             s,
             "\nattacks the fused decision accepts / bona fide it rejects (refused ones aside):"
