@@ -22,7 +22,7 @@ use crate::domain::objects::Session;
 use crate::domain::{SessionId, UserId};
 
 /// Small bounds, so that generated bodies reach them.
-fn limits() -> InputLimits {
+pub(crate) fn limits() -> InputLimits {
     InputLimits {
         max_body_bytes: 1 << 20,
         max_file_bytes: 300,

@@ -21,8 +21,6 @@
 //! turns towards the image's right, and its pitch grows when the head tilts up (measured on
 //! `selfie-turns-live.mp4`); a mirrored recording swaps left and right ([`GestureConfig::mirrored`]).
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{FrameAnalysis, MediaAnalysis};
@@ -405,19 +403,22 @@ fn blink(s: &[GestureSample], cfg: &GestureConfig) -> Outcome {
     }
     let first_open = c.iter().position(|x| x.1 <= cfg.eye_open);
     let last_open = c.iter().rposition(|x| x.1 <= cfg.eye_open);
-    let opening: HashMap<usize, f32> = series(s, |x| x.eye_opening).into_iter().collect();
-    let mut open_openings: Vec<f32> = c
+    let mut open_openings: Vec<f32> = s
         .iter()
-        .filter(|x| x.1 <= cfg.eye_open)
-        .filter_map(|x| opening.get(&x.0).copied())
+        .filter(|x| x.eye_closed.is_some_and(|e| e <= cfg.eye_open))
+        .filter_map(|x| x.eye_opening)
         .collect();
-    open_openings.sort_by(f32::total_cmp);
-    let open_median = open_openings.get(open_openings.len() / 2).copied();
+    let open_median = (!open_openings.is_empty()).then(|| median(&mut open_openings));
     // The lids must move too: a frame without landmarks, or before any open frame has them,
     // cannot confirm it.
-    let lids_closed = |frame: usize| match (opening.get(&frame), open_median) {
-        (Some(&o), Some(m)) => o <= cfg.blink_opening_ratio * m,
-        _ => false,
+    let lids_closed = |frame: usize| {
+        let opening = s
+            .iter()
+            .find(|x| x.frame == frame)
+            .and_then(|x| x.eye_opening);
+        opening
+            .zip(open_median)
+            .is_some_and(|(o, m)| o <= cfg.blink_opening_ratio * m)
     };
     let (closed, peak) = match (first_open, last_open) {
         (Some(a), Some(b)) if b > a + 1 => {

@@ -628,7 +628,11 @@ pub fn evaluate_pad_fusion(
         let name = format!("hand-held print of {name} (seed {seed})");
         let c = case(engine, cfg, name, "synthetic video", attack, split, &filmed)?;
         for (g, row) in RIGID_GESTURES.iter().zip(&mut rigid_gestures) {
-            let footage = film(&dense, 1.0, None, row.frames)?;
+            // The passive clip is reused where the gesture samples as many frames.
+            let more = (row.frames != DEFAULT_FRAMES)
+                .then(|| film(&dense, 1.0, None, row.frames))
+                .transpose()?;
+            let footage = more.as_ref().unwrap_or(&filmed);
             let v = check_media(*g, &engine.analyze_frames(&footage.frames)?, &gesture_cfg);
             // A clip without enough faces is declined before the gesture is looked at.
             if v.signal != "face" {

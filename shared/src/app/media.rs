@@ -355,13 +355,7 @@ mod tests {
             time_created: t,
             time_updated: t,
         };
-        let limits = InputLimits {
-            max_body_bytes: 1 << 20,
-            max_file_bytes: 1 << 20,
-            max_files: 1,
-            max_json_bytes: 1 << 10,
-            media: media_decode::Limits::default(),
-        };
+        let limits = crate::properties::limits();
         let file = UploadFile {
             form_key: "photo".into(),
             file_name: "photo.png".into(),
